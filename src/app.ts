@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyMultipart from '@fastify/multipart';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import ajvFormats from 'ajv-formats';
+import { createApiKeyAuth } from './auth/api-key-auth.js';
+import { createStaffAuth } from './auth/staff-auth.js';
+import { auditRoutes } from './audit/audit.routes.js';
+import type { Deps } from './deps.js';
+import { AppError } from './errors.js';
+import { registerConsole } from './http/console.js';
+import { installErrorHandler, sendProblem } from './http/problems.js';
+import { ProblemSchema } from './http/schemas.js';
+import { securityHeaders } from './http/security-headers.js';
+import { keysAdminRoutes } from './keys/keys.admin.routes.js';
+import { KeyViewSchema } from './keys/keys.schemas.js';
+import { meRoutes } from './keys/me.routes.js';
+import { logosRoutes } from './logos/logos.routes.js';
+import { sessionRoutes } from './staff/session.routes.js';
+
+const API_DESCRIPTION = `The FLOW public API. Authenticate with \`Authorization: Bearer <key>\` or \`X-API-Key: <key>\`.
+Each key has one purpose; each purpose grants a fixed set of permissions (see each operation).
+Errors are application/problem+json with a stable \`code\`. Every /v1 answer carries RateLimit-Limit,
+RateLimit-Remaining and RateLimit-Reset headers.`;
+
+/** Builds the HTTP application from its dependencies. Never listens; importing it has no side effects. */
+export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as unknown as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: deps.config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    genReqId: () => 'req_' + randomBytes(9).toString('base64url'),
+    requestIdHeader: false,
+    return503OnClosing: true,
+    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true }, plugins: [ajvFormats as never] },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installErrorHandler(app);
+  app.addSchema(ProblemSchema);
+  app.addSchema(KeyViewSchema);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'FLOW API', version: '1.0.0', description: API_DESCRIPTION },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'A FLOW API key: flow_<id>_<secret+checksum>' },
+          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+          session: { type: 'apiKey', in: 'cookie', name: 'flow_session', description: 'Staff console session; state changes also need X-CSRF-Token' },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(fastifyCookie);
+  await app.register(fastifyMultipart, { limits: { fileSize: 1024 * 1024, files: 1, fields: 10, parts: 11, headerPairs: 100 } });
+
+  app.addHook('onRequest', securityHeaders(deps.config.secureCookies));
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+  app.addHook('onRequest', createApiKeyAuth(deps));
+  app.addHook('onRequest', createStaffAuth(deps));
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, key: request.apiKey?.id }, 'request');
+  });
+
+  app.get('/health', { schema: { hide: true, response: { 200: Type.Object({ status: Type.String() }) } } }, async () => ({ status: 'ok' }));
+  app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
+    const [store, shared] = await Promise.all([deps.store.ping(), deps.shared.ping()]);
+    if (!store || !shared) return sendProblem(reply, new AppError('unavailable', `Not ready: ${!store ? 'store' : 'shared state'} unreachable.`));
+    return { status: 'ready' };
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(meRoutes());
+  await app.register(sessionRoutes({ staff: deps.staff, environments: deps.environments, secureCookies: deps.config.secureCookies }));
+  await app.register(keysAdminRoutes(deps));
+  await app.register(logosRoutes(deps));
+  await app.register(auditRoutes(deps));
+
+  const sendConsole = await registerConsole(app);
+  app.setNotFoundHandler((request, reply) => {
+    const url = request.url;
+    const api = url.startsWith('/v1') || url.startsWith('/admin') || url.startsWith('/logos') || url.startsWith('/assets');
+    if (!api && (request.method === 'GET' || request.method === 'HEAD')) return sendConsole(reply);
+    return sendProblem(reply, new AppError('not_found', `No route ${request.method} ${url.split('?')[0]}.`));
+  });
+  return app;
+}

@@ -1,0 +1,20 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Store, DialectName } from './client.js';
+import { coreMigration } from './migrations/0001-core.js';
+
+/** A migration that may differ by engine (e.g. blob vs bytea). */
+export type PortableMigration = (dialect: DialectName) => Migration;
+
+/** Every migration in order; a capability appends its own here. */
+const MIGRATIONS: Array<[string, PortableMigration]> = [['0001-core', coreMigration]];
+
+/** Brings the store's schema up to date; safe to run on every start and from several nodes. */
+export async function migrate(store: Store): Promise<string[]> {
+  const provider: MigrationProvider = {
+    getMigrations: async () => Object.fromEntries(MIGRATIONS.map(([name, m]) => [name, m(store.dialect)])),
+  };
+  const migrator = new Migrator({ db: store.db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

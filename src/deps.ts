@@ -1,0 +1,78 @@
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.js';
+import { openStore, type Store } from './db/client.js';
+import { migrate } from './db/migrate.js';
+import { createAuditRepository } from './audit/audit.repository.js';
+import { createAuditService } from './audit/audit.service.js';
+import { createEnvironmentsRepository } from './environments/environments.repository.js';
+import { createEnvironmentsService } from './environments/environments.service.js';
+import { createKeysRepository } from './keys/keys.repository.js';
+import { createKeysService } from './keys/keys.service.js';
+import { createUsageRecorder } from './keys/usage-recorder.js';
+import { createVerifier } from './keys/verifier.js';
+import { createLogosRepository } from './logos/logos.repository.js';
+import { createLogosService } from './logos/logos.service.js';
+import { createMemoryState, type SharedState } from './shared/shared-state.js';
+import { createRedisState } from './shared/redis-state.js';
+import { createStaffRepository } from './staff/staff.repository.js';
+import { createStaffService } from './staff/staff.service.js';
+import { systemClock, type Clock } from './time.js';
+import { LOG_REDACT, logSerializers } from './http/logging.js';
+
+/** Options tests use to replace the clock, the log destination or the store. */
+export interface DepsOptions {
+  clock?: Clock;
+  logStream?: NodeJS.WritableStream;
+  store?: Store;
+  usageFlushMs?: number;
+}
+
+/** Builds every service from the configuration: the one place where parts are wired together. */
+export async function createDeps(config: Config, opts: DepsOptions = {}) {
+  const clock = opts.clock ?? systemClock;
+  const logger: Logger = pino(
+    { level: config.logLevel, redact: { paths: LOG_REDACT, censor: '[redacted]' }, serializers: logSerializers },
+    (opts.logStream as pino.DestinationStream | undefined) ?? pino.destination({ fd: 1, sync: false }),
+  );
+  const store = opts.store ?? openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await migrate(store);
+  const shared: SharedState = config.redisUrl ? await createRedisState(config.redisUrl, logger) : createMemoryState();
+  const { db } = store;
+
+  const keysRepo = createKeysRepository(db);
+  const verifier = createVerifier({ repo: keysRepo, clock, shared, ttlMs: config.keyCacheTtlMs });
+  const usage = createUsageRecorder({
+    repo: keysRepo,
+    clock,
+    flushMs: opts.usageFlushMs ?? 5000,
+    onError: (err) => logger.warn({ err }, 'usage flush failed; will retry'),
+  });
+  const audit = createAuditService({ repo: createAuditRepository(db), clock });
+  const environments = createEnvironmentsService({ repo: createEnvironmentsRepository(db), clock });
+  const staff = createStaffService({ repo: createStaffRepository(db), clock, shared });
+  const logos = createLogosService({ repo: createLogosRepository(db), clock });
+  const keys = createKeysService({ repo: keysRepo, clock, audit, environments, logos, staff, invalidate: (id) => verifier.invalidate(id) });
+
+  return {
+    config,
+    clock,
+    logger,
+    store,
+    shared,
+    verifier,
+    usage,
+    audit,
+    environments,
+    staff,
+    logos,
+    keys,
+    /** Flushes batched writes and closes connections. */
+    async close(): Promise<void> {
+      await usage.stop();
+      await shared.close();
+      await store.close();
+      logger.flush?.();
+    },
+  };
+}
+export type Deps = Awaited<ReturnType<typeof createDeps>>;

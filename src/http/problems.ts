@@ -1,0 +1,68 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, problem, type ErrorCode, type FieldError } from '../errors.js';
+
+export const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
+
+/** Sends an AppError as problem+json. */
+export function sendProblem(reply: FastifyReply, err: AppError): FastifyReply {
+  if (err.headers) reply.headers(err.headers);
+  return reply.code(err.status).type(PROBLEM_TYPE).send(problem(err, reply.request.id));
+}
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+function fieldErrors(validation: AjvError[]): FieldError[] {
+  return validation.map((v) => {
+    let path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+    if (v.keyword === 'required') path = [path, String(v.params.missingProperty)].filter(Boolean).join('.');
+    if (v.keyword === 'additionalProperties') {
+      path = [path, String(v.params.additionalProperty)].filter(Boolean).join('.');
+      return { path, message: 'is not a known field' };
+    }
+    return { path: path || 'body', message: v.keyword === 'required' ? 'is required' : (v.message ?? 'is invalid') };
+  });
+}
+
+const BY_FASTIFY_CODE: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_REQ_FILE_TOO_LARGE: 'payload_too_large',
+  FST_PARTS_LIMIT: 'payload_too_large',
+  FST_FILES_LIMIT: 'payload_too_large',
+  FST_FIELDS_LIMIT: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'validation_failed',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'validation_failed',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'validation_failed',
+};
+
+/** Maps any error to one problem+json answer; unknown errors become a bare 500 and are logged. */
+export function toAppError(err: FastifyError | AppError | Error, request: FastifyRequest): AppError {
+  if (err instanceof AppError) return err;
+  const fe = err as FastifyError & { validation?: AjvError[] };
+  if (fe.validation) return new AppError('validation_failed', fe.message, fieldErrors(fe.validation));
+  const mapped = fe.code ? BY_FASTIFY_CODE[fe.code] : undefined;
+  if (mapped === 'payload_too_large') return new AppError(mapped, 'The request body is too large.', [{ path: request.isMultipart() ? 'file' : 'body', message: 'is too large' }]);
+  if (mapped === 'unsupported_media_type') return new AppError(mapped, `Content-Type ${request.headers['content-type'] ?? '(none)'} is not accepted here.`);
+  if (mapped) return new AppError(mapped, 'The request body is not valid JSON.', [{ path: 'body', message: 'must be valid JSON' }]);
+  if (err instanceof SyntaxError || fe.statusCode === 400) return new AppError('validation_failed', 'The request could not be read.', [{ path: 'body', message: 'could not be read' }]);
+  if (fe.statusCode === 413) return new AppError('payload_too_large');
+  if (fe.statusCode === 415) return new AppError('unsupported_media_type');
+  if (fe.statusCode === 404) return new AppError('not_found');
+  return new AppError('internal');
+}
+
+/** Installs the error handler: every failure leaves as problem+json, internals only in the log. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err, request, reply) => {
+    const appErr = toAppError(err as FastifyError, request);
+    if (appErr.code === 'internal') request.log.error({ err }, 'unhandled error');
+    else if (appErr.code === 'unavailable') request.log.warn({ err: (err as Error).message }, 'dependency unavailable');
+    return sendProblem(reply, appErr);
+  });
+}

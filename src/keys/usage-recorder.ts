@@ -1,0 +1,58 @@
+import type { Clock } from '../time.js';
+import type { KeysRepository } from './keys.repository.js';
+
+/**
+ * Counts key usage in memory and writes it in batches, off the request path:
+ * per (key, UTC day, outcome) counts and each key's latest use.
+ */
+export function createUsageRecorder(deps: { repo: Pick<KeysRepository, 'addUsage'>; clock: Clock; flushMs: number; onError: (err: unknown) => void }) {
+  const { repo, clock, flushMs, onError } = deps;
+  let counts = new Map<string, number>();
+  let lastUsed = new Map<string, string>();
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> = Promise.resolve();
+
+  async function write(c: Map<string, number>, l: Map<string, string>): Promise<void> {
+    if (c.size === 0 && l.size === 0) return;
+    const rows = [...c].map(([k, count]) => {
+      const [keyId, day, outcome] = k.split('|');
+      return { keyId, day, outcome, count };
+    });
+    try {
+      await repo.addUsage(rows, [...l].map(([keyId, at]) => ({ keyId, at })));
+    } catch (err) {
+      // Keep the counts for the next flush rather than lose them during a store outage.
+      for (const [k, n] of c) counts.set(k, (counts.get(k) ?? 0) + n);
+      for (const [k, at] of l) if ((lastUsed.get(k) ?? '') < at) lastUsed.set(k, at);
+      onError(err);
+    }
+  }
+
+  return {
+    /** Counts one request of a key with its outcome (`ok` or an error code). */
+    record(keyId: string, outcome: string): void {
+      const now = clock.now().toISOString();
+      const k = `${keyId}|${now.slice(0, 10)}|${outcome}`;
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+      if (outcome === 'ok') lastUsed.set(keyId, now);
+    },
+    /** Writes what has been counted so far. */
+    flush(): Promise<void> {
+      const c = counts;
+      const l = lastUsed;
+      counts = new Map();
+      lastUsed = new Map();
+      flushing = flushing.then(() => write(c, l));
+      return flushing;
+    },
+    start(): void {
+      timer = setInterval(() => void this.flush(), flushMs);
+      timer.unref();
+    },
+    async stop(): Promise<void> {
+      if (timer) clearInterval(timer);
+      await this.flush();
+    },
+  };
+}
+export type UsageRecorder = ReturnType<typeof createUsageRecorder>;

@@ -1,0 +1,144 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { permissionsOf, type Permission, type Purpose } from '../auth/permissions.js';
+import type { SharedState } from '../shared/shared-state.js';
+import { endOfDay, type Clock } from '../time.js';
+import { keyIdOf, parseKey } from './key-format.js';
+import { ipMatcher } from './key-rules.js';
+import type { KeyForVerification, KeysRepository } from './keys.repository.js';
+
+/** The verified caller of /v1: a key and the environment it identifies. */
+export interface VerifiedKey {
+  id: string;
+  reference: string;
+  purpose: Purpose;
+  permissions: ReadonlySet<Permission>;
+  expiresOn: string;
+  expiresAt: string;
+  rateLimitPerMinute: number | null;
+  allowedRedirectOrigins: string[];
+  theme: { logoId: string | null; primaryColour: string | null; secondaryColour: string | null };
+  environment: { id: string; slug: string; name: string; timeZone: string };
+}
+
+export type VerifyFailure = 'key_missing' | 'key_malformed' | 'key_invalid' | 'key_expired' | 'key_revoked' | 'ip_not_allowed';
+
+/** Verification outcomes are data; exceptions are for outages. `keyId` is set when the key id was known. */
+export type VerifyResult = { ok: true; key: VerifiedKey } | { ok: false; code: VerifyFailure; keyId?: string };
+
+interface Cached {
+  hash: Buffer;
+  previousHash: Buffer | null;
+  previousUntil: number;
+  revoked: boolean;
+  expiresAtMs: number;
+  environmentActive: boolean;
+  ipAllowed: ((ip: string) => boolean) | undefined;
+  key: VerifiedKey;
+}
+
+interface Entry {
+  value: Cached | null;
+  until: number;
+}
+
+export const INVALIDATE_CHANNEL = 'flow:keys:invalidate';
+const MAX_ENTRIES = 100_000;
+
+function toCached(r: KeyForVerification): Cached {
+  const expiresAtMs = endOfDay(r.expiresOn, r.environment.timeZone);
+  const purpose = r.purpose as Purpose;
+  return {
+    hash: Buffer.from(r.keyHash, 'hex'),
+    previousHash: r.previousKeyHash ? Buffer.from(r.previousKeyHash, 'hex') : null,
+    previousUntil: r.previousExpiresAt ? Date.parse(r.previousExpiresAt) : 0,
+    revoked: r.revokedAt !== null,
+    expiresAtMs,
+    environmentActive: r.environment.active,
+    ipAllowed: ipMatcher(r.allowedIps),
+    key: {
+      id: r.id,
+      reference: r.reference,
+      purpose,
+      permissions: new Set(permissionsOf(purpose)),
+      expiresOn: r.expiresOn,
+      expiresAt: new Date(expiresAtMs).toISOString(),
+      rateLimitPerMinute: r.rateLimitPerMinute,
+      allowedRedirectOrigins: r.allowedRedirectOrigins,
+      theme: { logoId: r.logoId, primaryColour: r.primaryColour, secondaryColour: r.secondaryColour },
+      environment: { id: r.environment.id, slug: r.environment.slug, name: r.environment.name, timeZone: r.environment.timeZone },
+    },
+  };
+}
+
+/**
+ * The hot path. Cheapest check first: header → shape and checksum (no I/O) → cache or one store
+ * look-up per key id per TTL (misses cached too, concurrent look-ups shared) → constant-time hash
+ * compare → revoked → expired → environment → address allowlist.
+ */
+export function createVerifier(deps: { repo: Pick<KeysRepository, 'findForVerification'>; clock: Clock; shared: SharedState; ttlMs: number }) {
+  const { repo, clock, shared, ttlMs } = deps;
+  const cache = new Map<string, Entry>();
+  const inflight = new Map<string, Promise<Cached | null>>();
+  let epoch = 0;
+  let lookups = 0;
+
+  shared.subscribe(INVALIDATE_CHANNEL, (id) => {
+    epoch++;
+    cache.delete(id);
+  });
+
+  async function lookup(id: string): Promise<Cached | null> {
+    const pending = inflight.get(id);
+    if (pending) return pending;
+    const started = epoch;
+    const p = (async () => {
+      lookups++;
+      const row = await repo.findForVerification(id);
+      const value = row ? toCached(row) : null;
+      // An invalidation that arrived during the look-up may concern this id: do not cache what may be stale.
+      if (epoch === started && ttlMs > 0) {
+        if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
+        cache.set(id, { value, until: Date.now() + ttlMs });
+      }
+      return value;
+    })();
+    inflight.set(id, p);
+    try {
+      return await p;
+    } finally {
+      inflight.delete(id);
+    }
+  }
+
+  return {
+    /** Verifies a presented key for a caller at `ip`. */
+    async verify(presented: string | undefined, ip: string): Promise<VerifyResult> {
+      if (!presented) return { ok: false, code: 'key_missing' };
+      const publicId = parseKey(presented);
+      if (publicId === undefined) return { ok: false, code: 'key_malformed' };
+      const id = keyIdOf(publicId);
+      const entry = cache.get(id);
+      const cached = entry && entry.until > Date.now() ? entry.value : await lookup(id);
+      if (!cached) return { ok: false, code: 'key_invalid' };
+      const now = clock.now().getTime();
+      const hash = createHash('sha256').update(presented).digest();
+      const current = timingSafeEqual(hash, cached.hash);
+      const previous = cached.previousHash !== null && timingSafeEqual(hash, cached.previousHash) && now < cached.previousUntil;
+      if (!current && !previous) return { ok: false, code: 'key_invalid', keyId: id };
+      if (cached.revoked) return { ok: false, code: 'key_revoked', keyId: id };
+      if (now >= cached.expiresAtMs) return { ok: false, code: 'key_expired', keyId: id };
+      if (!cached.environmentActive) return { ok: false, code: 'key_invalid', keyId: id };
+      if (cached.ipAllowed && !cached.ipAllowed(ip)) return { ok: false, code: 'ip_not_allowed', keyId: id };
+      return { ok: true, key: cached.key };
+    },
+    /** Drops a key from every node's cache (this node at once, others through the shared channel). */
+    async invalidate(id: string): Promise<void> {
+      epoch++;
+      cache.delete(id);
+      await shared.publish(INVALIDATE_CHANNEL, id);
+    },
+    /** Store look-ups made so far (for tests and metrics). */
+    stats: () => ({ lookups, cached: cache.size }),
+  };
+}
+export type Verifier = ReturnType<typeof createVerifier>;

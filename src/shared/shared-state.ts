@@ -1,0 +1,88 @@
+/** Result of counting one request against a fixed-window limit. */
+export interface RateLimitResult {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Seconds until the window resets. */
+  resetSeconds: number;
+}
+
+/**
+ * State shared between server nodes: rate-limit counters and a broadcast channel.
+ * In-process by default; Redis-backed when REDIS_URL is set.
+ */
+export interface SharedState {
+  /** Counts one hit on `bucket` and says whether it is within `limit` per `windowMs`. */
+  hit(bucket: string, limit: number, windowMs: number): Promise<RateLimitResult>;
+  /** Current count in the bucket's window, without counting. */
+  peek(bucket: string, windowMs: number): Promise<number>;
+  /** Clears a bucket (e.g. after a successful login). */
+  reset(bucket: string): Promise<void>;
+  /** Sends a message to every node, this one included. */
+  publish(channel: string, message: string): Promise<void>;
+  /** Receives every message on a channel. */
+  subscribe(channel: string, handler: (message: string) => void): void;
+  /** True when the shared backend answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+interface Window {
+  count: number;
+  resetAt: number;
+}
+
+/** The single-node SharedState: fixed windows in a Map, broadcasts delivered synchronously. */
+export function createMemoryState(now: () => number = Date.now): SharedState {
+  const windows = new Map<string, Window>();
+  const handlers = new Map<string, Array<(m: string) => void>>();
+  let sweepAt = 0;
+
+  function current(bucket: string, windowMs: number, t: number): Window {
+    let w = windows.get(bucket);
+    if (!w || w.resetAt <= t) {
+      w = { count: 0, resetAt: Math.floor(t / windowMs) * windowMs + windowMs };
+      windows.set(bucket, w);
+    }
+    return w;
+  }
+
+  function sweep(t: number): void {
+    if (t < sweepAt) return;
+    sweepAt = t + 60_000;
+    for (const [k, w] of windows) if (w.resetAt <= t) windows.delete(k);
+  }
+
+  return {
+    async hit(bucket, limit, windowMs) {
+      const t = now();
+      sweep(t);
+      const w = current(bucket, windowMs, t);
+      w.count++;
+      return {
+        allowed: w.count <= limit,
+        limit,
+        remaining: Math.max(0, limit - w.count),
+        resetSeconds: Math.max(1, Math.ceil((w.resetAt - t) / 1000)),
+      };
+    },
+    async peek(bucket, windowMs) {
+      return current(bucket, windowMs, now()).count;
+    },
+    async reset(bucket) {
+      windows.delete(bucket);
+    },
+    async publish(channel, message) {
+      for (const h of handlers.get(channel) ?? []) h(message);
+    },
+    subscribe(channel, handler) {
+      handlers.set(channel, [...(handlers.get(channel) ?? []), handler]);
+    },
+    async ping() {
+      return true;
+    },
+    async close() {
+      windows.clear();
+    },
+  };
+}
