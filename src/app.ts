@@ -19,6 +19,9 @@ import { keysAdminRoutes } from './keys/keys.admin.routes.js';
 import { KeyViewSchema } from './keys/keys.schemas.js';
 import { meRoutes } from './keys/me.routes.js';
 import { logosRoutes } from './logos/logos.routes.js';
+import { expiryRoutes } from './expiry/expiry.routes.js';
+import { leakedRoutes } from './keys/leaked.routes.js';
+import { metricsRoutes } from './metrics/metrics.routes.js';
 import { sessionRoutes } from './staff/session.routes.js';
 
 const API_DESCRIPTION = `The FLOW public API. Authenticate with \`Authorization: Bearer <key>\` or \`X-API-Key: <key>\`.
@@ -68,6 +71,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.addHook('onRequest', createApiKeyAuth(deps));
   app.addHook('onRequest', createStaffAuth(deps));
   app.addHook('onResponse', async (request, reply) => {
+    deps.metrics.http(request.method, request.routeOptions.url, reply.statusCode);
     request.log.info({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, key: request.apiKey?.id }, 'request');
   });
 
@@ -84,6 +88,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(keysAdminRoutes(deps));
   await app.register(logosRoutes(deps));
   await app.register(auditRoutes(deps));
+  await app.register(metricsRoutes(deps));
+  await app.register(leakedRoutes(deps));
+  await app.register(expiryRoutes(deps));
 
   const sendConsole = await registerConsole(app);
   app.setNotFoundHandler((request, reply) => {
