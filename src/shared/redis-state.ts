@@ -31,6 +31,7 @@ export interface RedisStateOptions {
  * Fails fast (503 `unavailable`) while Redis is down and recovers by itself when it returns:
  * commands are never queued offline, reconnection is retried every second at most, and after a
  * reconnection every subscriber gets `RESYNC` because messages may have been missed meanwhile.
+ * Counting also fails while the subscriber is away, so no node serves from a cache it cannot keep fresh.
  */
 export async function createRedisState(url: string, logger: Logger, opts: RedisStateOptions = {}): Promise<SharedState> {
   const prefix = opts.prefix ?? 'flow:';
@@ -58,15 +59,19 @@ export async function createRedisState(url: string, logger: Logger, opts: RedisS
   }
   await Promise.all([client.connect(), sub.connect()]);
 
-  let subReadyOnce = false;
+  // While the subscriber is away this node cannot hear invalidations, so it must not serve from its
+  // caches: hit() fails (503) until the subscriber is back and every subscriber has been told to resync.
+  let subLive = sub.status === 'ready';
+  sub.on('close', () => {
+    subLive = false;
+  });
   sub.on('ready', () => {
-    if (subReadyOnce) {
-      logger.info('redis subscriber reconnected; dropping local caches');
+    if (!subLive) {
+      logger.info('redis subscriber (re)connected; dropping local caches');
       for (const list of handlers.values()) for (const h of list) h(RESYNC);
     }
-    subReadyOnce = true;
+    subLive = true;
   });
-  subReadyOnce = sub.status === 'ready';
   client.on('ready', () => {
     if (down) logger.info('redis reachable again');
     down = false;
@@ -89,6 +94,7 @@ export async function createRedisState(url: string, logger: Logger, opts: RedisS
 
   return {
     async hit(bucket, limit, windowMs): Promise<RateLimitResult> {
+      if (!subLive) throw unavailable();
       let n: number;
       let ttl: number;
       try {
@@ -133,6 +139,7 @@ export async function createRedisState(url: string, logger: Logger, opts: RedisS
       handlers.get(channel)!.push(handler);
     },
     async ping() {
+      if (!subLive) return false;
       try {
         return (await client.ping()) === 'PONG';
       } catch {
