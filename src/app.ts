@@ -39,6 +39,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     genReqId: () => 'req_' + randomBytes(9).toString('base64url'),
     requestIdHeader: false,
     return503OnClosing: true,
+    // URLs the router cannot even parse (bad %-encoding, an over-long id) answer problem+json like the rest.
+    frameworkErrors: (err, _request, reply) => {
+      const bad = err.code === 'FST_ERR_BAD_URL';
+      void sendProblem(reply, bad ? new AppError('validation_failed', 'The URL could not be decoded.', [{ path: 'url', message: 'is not a valid URL' }]) : new AppError('not_found'));
+    },
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true }, plugins: [ajvFormats as never] },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
