@@ -177,6 +177,10 @@ export async function tcpProxy(targetPort: number, targetHost = '127.0.0.1'): Pr
   return { port, cut, restore: listen, close: cut };
 }
 
+/** A parsed JSON answer, read loosely by the tests. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test code reads answers of many shapes
+export type Json = any;
+
 /** Waits `ms`. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -188,7 +192,7 @@ export async function call(
   method: string,
   url: string,
   opts: { headers?: Record<string, string>; body?: unknown; timeoutMs?: number } = {},
-): Promise<{ status: number; headers: Headers; json: any; text: string; ms: number }> {
+): Promise<{ status: number; headers: Headers; json: Json; text: string; ms: number }> {
   const started = performance.now();
   const res = await fetch(base + url, {
     method,
@@ -197,7 +201,7 @@ export async function call(
     signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
   });
   const text = await res.text();
-  let json: any;
+  let json: Json;
   try {
     json = JSON.parse(text);
   } catch {

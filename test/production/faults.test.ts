@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../helpers.js';
-import { call, clusterSkipReason, createKey, login, redisPrefix, sleep, startNode, startRedis, tcpProxy, type Node } from './cluster.js';
+import { type Json, call, clusterSkipReason, createKey, login, redisPrefix, sleep, startNode, startRedis, tcpProxy, type Node } from './cluster.js';
 
 const skip = clusterSkipReason({ redisServer: true });
 if (skip) console.warn(`[production/faults] skipped: ${skip}`);
 
 /** A problem+json 503 that says nothing about internals. */
-function expectUnavailable(r: { status: number; headers: Headers; json: any; text: string }) {
+function expectUnavailable(r: { status: number; headers: Headers; json: Json; text: string }) {
   expect(r.status, r.text).toBe(503);
   expect(r.headers.get('content-type')).toContain('application/problem+json');
   expect(r.json.code).toBe('unavailable');
