@@ -40,6 +40,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandler(app);
+  // JSON only unless a route registers its own parser (e.g. CSV imports): text/plain bodies answer 415.
+  app.removeContentTypeParser('text/plain');
   app.addSchema(ProblemSchema);
   app.addSchema(KeyViewSchema);
 
