@@ -5,7 +5,6 @@ import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import ajvFormats from 'ajv-formats';
 import { createApiKeyAuth } from './auth/api-key-auth.js';
 import { createStaffAuth } from './auth/staff-auth.js';
 import { auditRoutes } from './audit/audit.routes.js';
@@ -15,6 +14,7 @@ import { registerConsole } from './http/console.js';
 import { installErrorHandler, sendProblem } from './http/problems.js';
 import { ProblemSchema } from './http/schemas.js';
 import { securityHeaders } from './http/security-headers.js';
+import { validatorCompiler } from './http/validation.js';
 import { keysAdminRoutes } from './keys/keys.admin.routes.js';
 import { KeyViewSchema } from './keys/keys.schemas.js';
 import { meRoutes } from './keys/me.routes.js';
@@ -36,10 +36,10 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     genReqId: () => 'req_' + randomBytes(9).toString('base64url'),
     requestIdHeader: false,
     return503OnClosing: true,
-    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true }, plugins: [ajvFormats as never] },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandler(app);
+  app.setValidatorCompiler(validatorCompiler());
   // JSON only unless a route registers its own parser (e.g. CSV imports): text/plain bodies answer 415.
   app.removeContentTypeParser('text/plain');
   app.addSchema(ProblemSchema);
