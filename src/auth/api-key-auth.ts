@@ -58,7 +58,8 @@ export function createApiKeyAuth(deps: {
   config: Pick<Config, 'rateLimitPerMinute'>;
   metrics?: Pick<Metrics, 'verification' | 'rateLimited'>;
 }) {
-  const { verifier, shared, usage, config, metrics } = deps;
+  const { verifier, shared, usage, metrics } = deps;
+  const limits = deps.config.rateLimitPerMinute;
 
   async function failAuth(request: FastifyRequest, reply: FastifyReply, code: ErrorCode): Promise<never> {
     const r = await shared.hit(`authfail:${request.ip}`, AUTH_FAILURES_PER_MINUTE, WINDOW_MS);
@@ -71,7 +72,10 @@ export function createApiKeyAuth(deps: {
   }
 
   return async function apiKeyAuth(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    if (!request.url.startsWith('/v1/') || request.routeOptions.config?.noApiKey) return;
+    if (!request.url.startsWith('/v1/')) return;
+    // routeOptions is rebuilt on every access: read it once.
+    const config = request.routeOptions.config;
+    if (config?.noApiKey) return;
     const result = await verifier.verify(presentedKey(request), request.ip);
     metrics?.verification(result.ok ? 'ok' : result.code);
     if (!result.ok) {
@@ -80,10 +84,10 @@ export function createApiKeyAuth(deps: {
     }
     const key = result.key;
     request.apiKey = key;
-    const limit = key.rateLimitPerMinute ?? config.rateLimitPerMinute[key.purpose] ?? 600;
+    const limit = key.rateLimitPerMinute ?? limits[key.purpose] ?? 600;
     const r = await shared.hit(`key:${key.id}`, limit, WINDOW_MS);
     rateHeaders(reply, r);
-    const permission = request.routeOptions.config?.permission;
+    const permission = config?.permission;
     if (permission && !key.permissions.has(permission)) {
       usage.record(key.id, 'permission_denied');
       throw new AppError('permission_denied', `This key's purpose (${key.purpose}) does not grant ${permission}.`);
