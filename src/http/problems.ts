@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, problem, type ErrorCode, type FieldError } from '../errors.js';
-import { isOutage } from '../shared/outage.js';
+import { isOutage, isUnstorableText } from '../shared/outage.js';
 
 export const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -59,6 +59,7 @@ export function toAppError(err: FastifyError | AppError | Error, request: Fastif
   if (fe.statusCode === 413) return new AppError('payload_too_large');
   if (fe.statusCode === 415) return new AppError('unsupported_media_type');
   if (fe.statusCode === 404) return new AppError('not_found');
+  if (isUnstorableText(err)) return new AppError('validation_failed', 'The request holds text that cannot be stored (such as a NUL character).', [{ path: 'request', message: 'must not contain NUL characters' }]);
   if (isOutage(err)) return new AppError('unavailable', 'A backing service is unavailable. Try again shortly.', undefined, { 'Retry-After': '2' });
   return new AppError('internal');
 }
