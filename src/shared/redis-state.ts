@@ -43,7 +43,9 @@ export async function createRedisState(url: string, logger: Logger, opts: RedisS
     lazyConnect: true,
     retryStrategy: (times) => Math.min(times * 100, 1000),
   };
-  const client = new Redis(url, options) as HitClient;
+  // Auto-pipelining sends the commands of one event-loop tick in one write: under concurrency the
+  // per-request counting costs a fraction of a round trip each instead of a syscall pair each.
+  const client = new Redis(url, { ...options, enableAutoPipelining: true }) as HitClient;
   client.defineCommand('flowHit', { numberOfKeys: 1, lua: HIT });
   // The subscriber queues (re)subscriptions while offline; it never carries request-path commands.
   const sub = new Redis(url, { ...options, enableOfflineQueue: true, commandTimeout: undefined });
