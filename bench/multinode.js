@@ -3,7 +3,8 @@
 // Optional: BENCH_SECONDS (per measurement, default 8), BENCH_CONNECTIONS (default 50), BENCH_REVOCATIONS (default 20).
 // Measures, on one machine (so the nodes, PostgreSQL, Redis and the load generator share its cores):
 //   - /v1/me requests/s with 2 nodes ÷ with 1 node (same key, same store, load split evenly);
-//   - rate-limiter overhead: /v1/me requests/s with the Redis limiter ÷ without it (bench-only server);
+//   - rate-limiter overhead: /v1/me requests/s with the Redis limiter ÷ without it (bench-only server),
+//     and the same with the in-process limiter on one node without Redis (embedded SQLite);
 //   - revocation propagation: revoke on node A → first refusal on node B (ms).
 // Exported as multinodeBench() for bench/run.js.
 import { spawn } from 'node:child_process';
@@ -131,6 +132,24 @@ export async function multinodeBench({ seconds = Number(process.env.BENCH_SECOND
     await load(`${c.base}/v1/me`, { duration: 2, connections, headers });
     const withoutLimiter = await me(c.base);
 
+    await c.stop();
+    stops.pop();
+    await a.stop();
+    stops.pop();
+
+    // The same pair on one node without Redis (embedded SQLite, in-process counters), for contrast.
+    const solo = await startServer({ DATABASE_URL: '', REDIS_URL: '', FLOW_RATE_LIMIT_PER_MINUTE: '' });
+    stops.push(solo);
+    const ss = await login(solo.base);
+    const soloKey = (await adminCall(solo.base, ss, 'POST', '/admin/v1/api-keys', { reference: 'bench', purpose: 'flow_api', expiresOn: expires(), rateLimitPerMinute: 1_000_000 })).key;
+    const soloHeaders = { authorization: `Bearer ${soloKey}` };
+    await load(`${solo.base}/v1/me`, { duration: 2, connections, headers: soloHeaders });
+    const memOn = await load(`${solo.base}/v1/me`, { duration: seconds, connections, headers: soloHeaders });
+    const soloOff = await startNoLimitServer({ DATABASE_URL: '', REDIS_URL: '', FLOW_DATA_DIR: solo.dataDir });
+    stops.push(soloOff);
+    await load(`${soloOff.base}/v1/me`, { duration: 2, connections, headers: soloHeaders });
+    const memOff = await load(`${soloOff.base}/v1/me`, { duration: seconds, connections, headers: soloHeaders });
+
     const twoRps = twoA.rps + twoB.rps;
     return {
       bench: 'multinode',
@@ -146,8 +165,11 @@ export async function multinodeBench({ seconds = Number(process.env.BENCH_SECOND
       limiterOnRps: Math.round(withLimiter.rps),
       limiterOffRps: Math.round(withoutLimiter.rps),
       limiterOnOverOff: round(withLimiter.rps / withoutLimiter.rps),
+      inProcessLimiterOnRps: Math.round(memOn.rps),
+      inProcessLimiterOffRps: Math.round(memOff.rps),
+      inProcessLimiterOnOverOff: round(memOn.rps / memOff.rps),
       revocationPropagationMs: { afterRevokeAnswered: stats(fromResponse), fromRevokeSent: stats(fromRequest), samples: revocations },
-      errors: [one, twoA, twoB, withLimiter, withoutLimiter].reduce((n, r) => n + r.errors + r.non2xx, 0),
+      errors: [one, twoA, twoB, withLimiter, withoutLimiter, memOn, memOff].reduce((n, r) => n + r.errors + r.non2xx, 0),
     };
   } finally {
     for (const x of stops.reverse()) await x.stop().catch(() => undefined);

@@ -91,15 +91,20 @@ export async function soak({ seconds = Number(process.env.SOAK_SECONDS ?? 60), r
       const xs = all.filter((x) => x.t >= warmupMs);
       const third = Math.max(1, Math.floor(xs.length / 3));
       const med = (arr, k) => [...arr].map((x) => x[k]).sort((a, b) => a - b)[Math.floor(arr.length / 2)];
+      // The heap floor (lowest sample: just after a collection) is what a leak raises; medians also
+      // move with where the sawtooth happens to be when sampled.
+      const floor = (arr) => Math.min(...arr.map((x) => x.heap));
       const early = xs.slice(0, third);
       const late = xs.slice(-third);
       return {
         samples: xs.length,
         rssMbStart: mb(med(early, 'rss')),
         rssMbEnd: mb(med(late, 'rss')),
-        heapMbStart: mb(med(early, 'heap')),
-        heapMbEnd: mb(med(late, 'heap')),
-        heapGrowthPct: round((med(late, 'heap') / med(early, 'heap') - 1) * 100),
+        heapMbMedianStart: mb(med(early, 'heap')),
+        heapMbMedianEnd: mb(med(late, 'heap')),
+        heapMbFloorStart: mb(floor(early)),
+        heapMbFloorEnd: mb(floor(late)),
+        heapGrowthPct: round((floor(late) / floor(early) - 1) * 100),
       };
     });
     return {
@@ -114,7 +119,7 @@ export async function soak({ seconds = Number(process.env.SOAK_SECONDS ?? 60), r
       errors,
       p99Ms: Math.max(...results.map((r) => r.latency.p99)),
       memory: memoryByNode,
-      // Heap after warm-up within 25 % of where it started; a leak grows steadily past that.
+      // Heap floor after warm-up within 25 % of where it started; a leak grows steadily past that.
       memoryFlat: memoryByNode.every((m) => m.heapGrowthPct < 25),
       ok: errors === 0 && memoryByNode.every((m) => m.heapGrowthPct < 25),
     };
