@@ -1,0 +1,15 @@
+import { Type } from '@fastify/type-provider-typebox';
+
+/** `limit` and `cursor` of every list. */
+export const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25, description: 'Items per page, 1–100 (default 25).' })),
+  cursor: Type.Optional(Type.String({ maxLength: 500, description: 'The `nextCursor` of the previous page (opaque).' })),
+};
+
+/** `:id` path parameter with the resource's prefix. */
+export function IdParams(prefix: string) {
+  return Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, description: `The ${prefix}_… id.` }) });
+}
+
+/** An ISO-8601 instant. */
+export const Instant = Type.String({ format: 'date-time' });
