@@ -54,7 +54,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
   const logos = createLogosService({ repo: createLogosRepository(db), clock });
   const keys = createKeysService({ repo: keysRepo, clock, audit, environments, logos, staff, invalidate: (id) => verifier.invalidate(id) });
 
-  const publicApi = createPublicApi({ db, clock, audit, logger });
+  const publicApi = createPublicApi({ db, clock, audit, logger, dataDir: config.dataDir, publicUrl: config.publicUrl });
 
   return {
     ...publicApi,

@@ -17,9 +17,12 @@ import { createMembershipsService } from '../memberships/memberships.service.js'
 import { createSitesRepository } from '../sites/sites.repository.js';
 import { createSitesService } from '../sites/sites.service.js';
 import type { Clock } from '../time.js';
+import path from 'node:path';
+import { createImportsRepository } from '../imports/imports.repository.js';
+import { createImportsService } from '../imports/imports.service.js';
 
 /** Wires the public API's services (sites, membership types, members, memberships, attendance, access codes, idempotency). */
-export function createPublicApi(deps: { db: Kysely<Database>; clock: Clock; audit: AuditService; logger: Logger }) {
+export function createPublicApi(deps: { db: Kysely<Database>; clock: Clock; audit: AuditService; logger: Logger; dataDir: string; publicUrl?: string }) {
   const { db, clock, audit } = deps;
   const membersRepo = createMembersRepository(db);
   const memberExists = async (environmentId: string, memberId: string) => (await membersRepo.find(memberId, environmentId)) !== undefined;
@@ -30,6 +33,16 @@ export function createPublicApi(deps: { db: Kysely<Database>; clock: Clock; audi
   const attendance = createAttendanceService({ repo: createAttendanceRepository(db), clock });
   const accessCodes = createAccessCodesService({ repo: createAccessCodesRepository(db), clock, memberExists, hasActiveMembership: (e, m) => memberships.hasActive(e, m) });
   const idempotency = createIdempotencyService({ repo: createIdempotencyRepository(db), clock });
+  const sitesRepo = createSitesRepository(db);
+  const imports = createImportsService({
+    repo: createImportsRepository(db),
+    members: membersRepo,
+    siteIds: async (environmentId) => new Set((await sitesRepo.list(environmentId, { limit: 10_000 })).map((s) => s.id)),
+    clock,
+    logger: deps.logger,
+    spoolDir: path.join(deps.dataDir, 'imports'),
+    publicUrl: deps.publicUrl,
+  });
   return {
     sites,
     membershipTypes,
@@ -38,8 +51,11 @@ export function createPublicApi(deps: { db: Kysely<Database>; clock: Clock; audi
     attendance,
     accessCodes,
     idempotency,
+    imports,
     membersRepo,
-    /** Stops background work of the public API. */
-    async close(): Promise<void> {},
+    /** Stops background work of the public API (a running import pauses, to resume on the next start). */
+    async close(): Promise<void> {
+      await imports.close();
+    },
   };
 }

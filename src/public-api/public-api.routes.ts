@@ -5,6 +5,7 @@ import { membersRoutes } from '../members/members.routes.js';
 import { membershipTypesRoutes } from '../membership-types/membership-types.routes.js';
 import { membershipsRoutes } from '../memberships/memberships.routes.js';
 import { sitesRoutes } from '../sites/sites.routes.js';
+import { importsRoutes } from '../imports/imports.routes.js';
 import { SiteSchema } from '../sites/sites.schemas.js';
 import { MembershipTypeSchema } from '../membership-types/membership-types.schemas.js';
 import { MemberSchema } from '../members/members.schemas.js';
@@ -21,5 +22,10 @@ export function publicApiRoutes(deps: Deps): FastifyPluginAsync {
     await app.register(membersRoutes(deps));
     await app.register(membershipsRoutes(deps));
     await app.register(attendanceRoutes(deps));
+    await app.register(importsRoutes(deps));
+    // Imports left behind by a stopped process resume (or are marked failed) once the app is ready.
+    app.addHook('onReady', async () => {
+      deps.imports.recover().catch((err: unknown) => deps.logger.error({ err }, 'import recovery failed'));
+    });
   };
 }
