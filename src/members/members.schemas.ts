@@ -1,6 +1,5 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
-import { Page } from '../http/schemas.js';
-import { PageQuery } from '../public-api/common.schemas.js';
+import { FeedPage, PageQuery } from '../public-api/common.schemas.js';
 
 const NullableString = (opts: Parameters<typeof Type.String>[0] = {}) => Type.Union([Type.String(opts), Type.Null()]);
 
@@ -92,7 +91,7 @@ export const MemberListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-export const MemberPage = Page(Type.Ref('Member'));
+export const MemberPage = FeedPage(Type.Ref('Member'));
 
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Retry-safe creation: the same key and body within 24 h replays the first answer.' })),

@@ -3,7 +3,7 @@ import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { Database } from '../db/schema.js';
 import { AppError, invalid } from '../errors.js';
 import { newId } from '../ids.js';
-import { decodeCursor, pageOf } from '../public-api/paging.js';
+import { decodeCursor, feedPageOf, pageOf } from '../public-api/paging.js';
 import type { SitesService } from '../sites/sites.service.js';
 import type { Clock } from '../time.js';
 import type { ExternalRef, Member, MembersRepository } from './members.repository.js';
@@ -100,8 +100,8 @@ export function createMembersService(deps: { repo: MembersRepository; sites: Pic
         const since = new Date(q.updatedSince).toISOString();
         const after = decodeCursor(q.cursor, { s: 'number' });
         const rows = await repo.listChanged(environmentId, { limit, updatedSince: since, afterSeq: after && Number(after.s), email: q.email, memberNumber: q.memberNumber });
-        const page = pageOf(rows, limit, (m) => ({ s: m.seq }));
-        return { data: page.data.map(memberView), nextCursor: page.nextCursor };
+        const page = feedPageOf(rows, limit, (m) => ({ s: m.seq }), q.cursor);
+        return { data: page.data.map(memberView), nextCursor: page.nextCursor, resumeCursor: page.resumeCursor };
       }
       const after = decodeCursor(q.cursor, { c: 'string', i: 'string' });
       const rows = await repo.list(environmentId, { limit, email: q.email, memberNumber: q.memberNumber, after: after && { createdAt: String(after.c), id: String(after.i) } });

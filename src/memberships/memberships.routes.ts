@@ -3,7 +3,7 @@ import { problems } from '../http/schemas.js';
 import { keyActor } from '../public-api/actor.js';
 import { IdParams } from '../public-api/common.schemas.js';
 import { v1Route } from '../public-api/docs.js';
-import { CancelMembershipBody, MembershipFeedQuery, MembershipPage } from './memberships.schemas.js';
+import { CancelMembershipBody, MembershipFeedPage, MembershipFeedQuery } from './memberships.schemas.js';
 import { membershipView, type MembershipsService } from './memberships.service.js';
 
 /** /v1/memberships: the change feed, one membership, cancellation. */
@@ -19,7 +19,7 @@ export function membershipsRoutes(deps: { memberships: MembershipsService }): Fa
     );
     app.get(
       '/v1/memberships',
-      { ...feed, schema: { ...feed.schema, querystring: MembershipFeedQuery, response: { 200: MembershipPage, ...problems(400, 401, 403, 429) } } },
+      { ...feed, schema: { ...feed.schema, querystring: MembershipFeedQuery, response: { 200: MembershipFeedPage, ...problems(400, 401, 403, 429) } } },
       async (request) => deps.memberships.feed(request.apiKey.environment.id, request.query),
     );
 

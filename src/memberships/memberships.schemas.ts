@@ -1,6 +1,6 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { Page } from '../http/schemas.js';
-import { PageQuery } from '../public-api/common.schemas.js';
+import { FeedPage, PageQuery } from '../public-api/common.schemas.js';
 
 const Status = Type.Union(
   [
@@ -37,6 +37,7 @@ export const MembershipSchema = Type.Object(
 );
 export type MembershipView = Static<typeof MembershipSchema>;
 export const MembershipPage = Page(Type.Ref('Membership'));
+export const MembershipFeedPage = FeedPage(Type.Ref('Membership'));
 
 export const MemberMembershipsQuery = Type.Object(PageQuery, { additionalProperties: false });
 

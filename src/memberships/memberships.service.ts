@@ -3,7 +3,7 @@ import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { Database } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
-import { decodeCursor, pageOf } from '../public-api/paging.js';
+import { decodeCursor, feedPageOf, pageOf } from '../public-api/paging.js';
 import type { Clock } from '../time.js';
 import type { Membership, MembershipStatus, MembershipsRepository } from './memberships.repository.js';
 import type { MembershipView } from './memberships.schemas.js';
@@ -72,8 +72,8 @@ export function createMembershipsService(deps: {
         integration: q.integration,
         status: q.status,
       });
-      const page = pageOf(rows, limit, (m) => ({ s: m.seq }));
-      return { data: page.data.map(membershipView), nextCursor: page.nextCursor };
+      const page = feedPageOf(rows, limit, (m) => ({ s: m.seq }), q.cursor);
+      return { data: page.data.map(membershipView), nextCursor: page.nextCursor, resumeCursor: page.resumeCursor };
     },
 
     /** A membership of the environment; 404 otherwise. */

@@ -1,4 +1,4 @@
-import { Type } from '@fastify/type-provider-typebox';
+import { Type, type TSchema } from '@fastify/type-provider-typebox';
 
 /** `limit` and `cursor` of every list. */
 export const PageQuery = {
@@ -13,3 +13,14 @@ export function IdParams(prefix: string) {
 
 /** An ISO-8601 instant. */
 export const Instant = Type.String({ format: 'date-time' });
+
+/** A list page that may be a change feed: `resumeCursor` (feeds only) continues after the last change seen, even when `nextCursor` is null. */
+export function FeedPage<T extends TSchema>(item: T) {
+  return Type.Object({
+    data: Type.Array(item),
+    nextCursor: Type.Union([Type.String(), Type.Null()]),
+    resumeCursor: Type.Optional(
+      Type.Union([Type.String(), Type.Null()], { description: 'Change feeds only: send as `cursor` (with the same filters) to get changes after the last one in this page.' }),
+    ),
+  });
+}
