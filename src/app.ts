@@ -20,6 +20,7 @@ import { KeyViewSchema } from './keys/keys.schemas.js';
 import { meRoutes } from './keys/me.routes.js';
 import { logosRoutes } from './logos/logos.routes.js';
 import { sessionRoutes } from './staff/session.routes.js';
+import { publicApiRoutes } from './public-api/public-api.routes.js';
 
 const API_DESCRIPTION = `The FLOW public API. Authenticate with \`Authorization: Bearer <key>\` or \`X-API-Key: <key>\`.
 Each key has one purpose; each purpose grants a fixed set of permissions (see each operation).
@@ -96,6 +97,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(keysAdminRoutes(deps));
   await app.register(logosRoutes(deps));
   await app.register(auditRoutes(deps));
+  await app.register(publicApiRoutes(deps));
 
   const sendConsole = await registerConsole(app);
   app.setNotFoundHandler((request, reply) => {

@@ -18,6 +18,7 @@ import { createStaffRepository } from './staff/staff.repository.js';
 import { createStaffService } from './staff/staff.service.js';
 import { systemClock, type Clock } from './time.js';
 import { LOG_REDACT, logSerializers } from './http/logging.js';
+import { createPublicApi } from './public-api/public-api.deps.js';
 
 /** Options tests use to replace the clock, the log destination or the store. */
 export interface DepsOptions {
@@ -53,7 +54,10 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
   const logos = createLogosService({ repo: createLogosRepository(db), clock });
   const keys = createKeysService({ repo: keysRepo, clock, audit, environments, logos, staff, invalidate: (id) => verifier.invalidate(id) });
 
+  const publicApi = createPublicApi({ db, clock, audit, logger, dataDir: config.dataDir, publicUrl: config.publicUrl });
+
   return {
+    ...publicApi,
     config,
     clock,
     logger,
@@ -68,6 +72,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     keys,
     /** Flushes batched writes and closes connections. */
     async close(): Promise<void> {
+      await publicApi.close();
       await usage.stop();
       await shared.close();
       await store.close();

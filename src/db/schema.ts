@@ -248,6 +248,13 @@ export interface IdempotencyKeysTable {
   expires_at: string;
 }
 
+/** The per-environment HMAC secret of member access codes (random, made on first use). */
+export interface AccessCodeSecretsTable {
+  environment_id: string;
+  secret: string;
+  created_at: string;
+}
+
 /** The whole database; capability migrations add their tables here. */
 export interface Database {
   environments: EnvironmentsTable;
@@ -267,4 +274,5 @@ export interface Database {
   import_jobs: ImportJobsTable;
   import_errors: ImportErrorsTable;
   idempotency_keys: IdempotencyKeysTable;
+  access_code_secrets: AccessCodeSecretsTable;
 }
