@@ -4,6 +4,7 @@ import { openStore, type Store } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { createAuditRepository } from './audit/audit.repository.js';
 import { createAuditService } from './audit/audit.service.js';
+import { createCheckout } from './checkout/checkout.wiring.js';
 import { createEnvironmentsRepository } from './environments/environments.repository.js';
 import { createEnvironmentsService } from './environments/environments.service.js';
 import { createKeysRepository } from './keys/keys.repository.js';
@@ -51,6 +52,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
   const environments = createEnvironmentsService({ repo: createEnvironmentsRepository(db), clock });
   const staff = createStaffService({ repo: createStaffRepository(db), clock, shared });
   const logos = createLogosService({ repo: createLogosRepository(db), clock });
+  const checkout = createCheckout({ db, clock, audit, environments, logos });
   const keys = createKeysService({ repo: keysRepo, clock, audit, environments, logos, staff, invalidate: (id) => verifier.invalidate(id) });
 
   return {
@@ -66,6 +68,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     staff,
     logos,
     keys,
+    checkout,
     /** Flushes batched writes and closes connections. */
     async close(): Promise<void> {
       await usage.stop();
