@@ -19,8 +19,12 @@ export function themeUrl(t: CheckoutTheme): string {
 
 /** Formats pence as money, e.g. £32.00. */
 export function money(pence: number, currency: string): string {
-  return new Intl.NumberFormat('en-GB', { style: 'currency', currency }).format(pence / 100);
+  let f = MONEY.get(currency);
+  if (!f) MONEY.set(currency, (f = new Intl.NumberFormat('en-GB', { style: 'currency', currency })));
+  return f.format(pence / 100);
 }
+// Building a formatter costs far more than formatting: one per currency.
+const MONEY = new Map<string, Intl.NumberFormat>();
 
 /** How the price recurs: "per month", "for 12 months", "one-off". */
 export function priceTerms(item: CheckoutItem): { label: string; badge: string } {
