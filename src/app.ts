@@ -28,6 +28,16 @@ Each key has one purpose; each purpose grants a fixed set of permissions (see ea
 Errors are application/problem+json with a stable \`code\`. Every /v1 answer carries RateLimit-Limit,
 RateLimit-Remaining and RateLimit-Reset headers.`;
 
+/**
+ * Request ids: a random per-process prefix and a counter — unique across nodes without a CSPRNG call per
+ * request (which showed up at ~5 % of CPU on the hot path).
+ */
+function requestIds(): () => string {
+  const prefix = 'req_' + randomBytes(6).toString('base64url');
+  let n = 0;
+  return () => prefix + (++n).toString(36);
+}
+
 /** Builds the HTTP application from its dependencies. Never listens; importing it has no side effects. */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -35,7 +45,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: deps.config.trustProxy,
     bodyLimit: 1024 * 1024,
-    genReqId: () => 'req_' + randomBytes(9).toString('base64url'),
+    genReqId: requestIds(),
     requestIdHeader: false,
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
