@@ -6,7 +6,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, fixedClock, type TestApp } from '../helpers.js';
 import { DECLINED_REASON } from '../../src/checkout/test-provider.js';
-import { FLOW_PRIMARY } from '../../src/checkout/theme.js';
+import { CHECKOUT_CSS } from '../../src/checkout/checkout-css.js';
+import { checkoutPreview, FLOW_PRIMARY, PREVIEW_ROOT_CLASS } from '../../src/checkout/theme.js';
 import { checkoutWorld } from './fixtures.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -122,6 +123,19 @@ describe.skipIf(!hasChromium)('hosted checkout in Chromium', () => {
     await p.goto(`${base}/checkout/${(await newSession(plain)).id}`);
     expect(await computed(p, '[data-part=header]', 'backgroundColor')).toBe(rgb(FLOW_PRIMARY));
     expect(await p.locator('.fc-logo-initial').textContent()).toBe('D');
+    await p.context().close();
+  });
+
+  it('the console preview (same markup and stylesheet) paints header and button like the real page', async () => {
+    const s = await newSession();
+    const p = await page();
+    await p.goto(`${base}/checkout/${s.id}`);
+    const real = [await computed(p, '[data-part=header]', 'backgroundColor'), await computed(p, '[data-part=button]', 'backgroundColor'), await computed(p, '[data-part=button]', 'color')];
+    const preview = checkoutPreview({ logoUrl: null, primaryColour: '#1d4ed8', secondaryColour: '#f59e0b', operatorName: 'Demo' });
+    const style = Object.entries(preview.vars).map(([k, v]) => `${k}:${v}`).join(';');
+    // As the console renders it: the stylesheet in a <style> element, the variables on the root element.
+    await p.setContent(`<style>${CHECKOUT_CSS}</style><div class="${PREVIEW_ROOT_CLASS}" style="${style}">${preview.html}</div>`);
+    expect([await computed(p, '[data-part=header]', 'backgroundColor'), await computed(p, '[data-part=button]', 'backgroundColor'), await computed(p, '[data-part=button]', 'color')]).toEqual(real);
     await p.context().close();
   });
 
