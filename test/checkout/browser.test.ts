@@ -133,10 +133,12 @@ describe.skipIf(!hasChromium)('hosted checkout in Chromium', () => {
     const real = [await computed(p, '[data-part=header]', 'backgroundColor'), await computed(p, '[data-part=button]', 'backgroundColor'), await computed(p, '[data-part=button]', 'color')];
     const preview = checkoutPreview({ logoUrl: null, primaryColour: '#1d4ed8', secondaryColour: '#f59e0b', operatorName: 'Demo' });
     const style = Object.entries(preview.vars).map(([k, v]) => `${k}:${v}`).join(';');
-    // As the console renders it: the stylesheet in a <style> element, the variables on the root element.
-    await p.setContent(`<style>${CHECKOUT_CSS}</style><div class="${PREVIEW_ROOT_CLASS}" style="${style}">${preview.html}</div>`);
-    expect([await computed(p, '[data-part=header]', 'backgroundColor'), await computed(p, '[data-part=button]', 'backgroundColor'), await computed(p, '[data-part=button]', 'color')]).toEqual(real);
     await p.context().close();
+    // As the console renders it (its CSP allows inline styles): the stylesheet in a <style> element, the variables on the root element.
+    const c = await browser.newPage();
+    await c.setContent(`<style>${CHECKOUT_CSS}</style><div class="${PREVIEW_ROOT_CLASS}" style="${style}">${preview.html}</div>`);
+    expect([await computed(c, '[data-part=header]', 'backgroundColor'), await computed(c, '[data-part=button]', 'backgroundColor'), await computed(c, '[data-part=button]', 'color')]).toEqual(real);
+    await c.close();
   });
 
   it('pays with 4242…: back on successUrl with session_id, membership created once despite a double click', async () => {
