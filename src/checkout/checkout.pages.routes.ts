@@ -54,6 +54,11 @@ function send(reply: FastifyReply, o: PageOutcome | { kind: 'confirm'; model: Pa
 export function checkoutPageRoutes(deps: { checkout: CheckoutService }): FastifyPluginAsync {
   const { checkout } = deps;
   return async (app) => {
+    // Anything these routes answer without its own policy (e.g. a 413 problem) gets the strictest one.
+    app.addHook('onSend', async (_request, reply, payload) => {
+      if (!reply.hasHeader('Content-Security-Policy')) reply.header('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+      return payload;
+    });
     // Encapsulated in this plugin: only the hosted forms accept urlencoded bodies.
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT }, (_req, body, done) => {
       const fields: FormFields = {};

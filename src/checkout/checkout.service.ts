@@ -25,6 +25,8 @@ export const SESSION_TTL_MS = 24 * 3600 * 1000;
 const LOCK_MS = 60_000;
 /** How long a second submit waits for the first to finish before answering. */
 const WAIT_MS = 15_000;
+/** Payment attempts allowed per session: bounds card testing through one checkout link. */
+export const MAX_ATTEMPTS = 10;
 
 const SESSION_ID = /^cs_[0-9A-Za-z]{22}$/;
 
@@ -453,6 +455,7 @@ export function createCheckoutService(deps: {
       const r = await openSession(id);
       if ('outcome' in r) return r.outcome.kind === 'state' && r.outcome.state === 'completed' && r.outcome.session ? { kind: 'redirect', url: withSessionId(r.outcome.session.successUrl, id) } : r.outcome;
       if (!csrfMatches(r.s.csrfToken, fields.csrf)) return { kind: 'csrf', session: r.s };
+      if (r.s.attempt >= MAX_ATTEMPTS) return formAgain(r.s, fields, {}, 429, 'Too many payment attempts for this checkout. Please start again from where you came from.');
       const model = await pageModel(r.s);
       const { form, errors } = checkForm(fields, { askDetails: !r.s.customerMemberId, methods: model.methods, now: clock.now() });
       if (!form) return formAgain(r.s, fields, errors, 400, 'Check the highlighted fields.');

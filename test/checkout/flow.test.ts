@@ -255,9 +255,19 @@ describe('hosted checkout flow (server-rendered forms)', () => {
     expect(tamperedPost.statusCode).toBe(404);
   });
 
-  it('rejects oversized form bodies', async () => {
+  it('rejects oversized form bodies (with a CSP on the problem answer too)', async () => {
     const { id, csrf } = await open();
     const res = await post(id, 'pay', { ...cardForm(csrf), pad: 'x'.repeat(20_000) });
     expect(res.statusCode).toBe(413);
+    expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+  });
+
+  it('stops card testing: at most 10 payment attempts per session', async () => {
+    const { id, csrf } = await open();
+    for (let i = 0; i < 10; i++) expect((await post(id, 'pay', cardForm(csrf, '4000 0000 0000 0002'))).statusCode).toBe(402);
+    const blocked = await post(id, 'pay', cardForm(csrf, '4242 4242 4242 4242'));
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.body).toContain('Too many payment attempts');
+    expect((await session(id)).status).toBe('open');
   });
 });
