@@ -7,7 +7,6 @@ import { newId } from '../ids.js';
 import { randomBase62 } from '../keys/key-format.js';
 import type { VerifiedKey } from '../keys/verifier.js';
 import type { LogosService } from '../logos/logos.service.js';
-import { reserveSeq } from '../members/change-counter.js';
 import type { Member, MembersRepository } from '../members/members.repository.js';
 import type { MembershipType, MembershipTypesRepository } from '../membership-types/membership-types.repository.js';
 import type { Membership, MembershipsRepository } from '../memberships/memberships.repository.js';
@@ -166,7 +165,7 @@ export function createCheckoutService(deps: {
   /** The next generated member number (same counter and pattern as the members service: M + 7 digits). */
   async function memberNumber(trx: Kysely<Database>, environmentId: string): Promise<string> {
     for (;;) {
-      const n = await reserveSeq(trx, environmentId, 'member_number');
+      const n = await repo.nextSeq(trx, environmentId, 'member_number');
       const candidate = `M${String(n).padStart(7, '0')}`;
       if (!(await deps.members.findByMemberNumber(environmentId, candidate, trx))) return candidate;
     }
@@ -203,7 +202,7 @@ export function createCheckoutService(deps: {
       homeSiteId: s.siteId,
       marketingOptIn: details.marketingOptIn,
       externalRefs: [],
-      seq: await reserveSeq(trx, env, 'members'),
+      seq: await repo.nextSeq(trx, env, 'members'),
       createdAt: now,
       updatedAt: now,
     };
@@ -246,7 +245,7 @@ export function createCheckoutService(deps: {
           source: 'checkout',
           cancelledAt: null,
           cancelReason: null,
-          seq: await reserveSeq(trx, s.environmentId, 'memberships'),
+          seq: await repo.nextSeq(trx, s.environmentId, 'memberships'),
           createdAt: now,
           updatedAt: now,
         };
@@ -534,7 +533,7 @@ export function createCheckoutService(deps: {
         if (!(await repo.setPaymentStatus(payment.id, 'pending', outcome === 'active' ? 'succeeded' : 'failed', now, outcome === 'failed' ? 'The Direct Debit mandate failed.' : null, trx))) return;
         const ms = s.membershipId ? await deps.memberships.find(s.membershipId, environmentId, trx) : undefined;
         if (ms && ms.status === 'pending') {
-          const seq = await reserveSeq(trx, environmentId, 'memberships');
+          const seq = await repo.nextSeq(trx, environmentId, 'memberships');
           await deps.memberships.update(
             outcome === 'active'
               ? { ...ms, status: 'active', seq, updatedAt: now }
