@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
 import type { CheckoutSessionsTable, Database, PaymentsTable } from '../db/schema.js';
-import { reserveSeq } from '../members/change-counter.js';
 
 /** A stored checkout session (snake_case columns stay in this file). */
 export interface CheckoutSessionRow {
@@ -121,10 +120,6 @@ export function createCheckoutRepository(db: Kysely<Database>) {
     /** Runs `fn` in one transaction. */
     transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
       return db.transaction().execute(fn);
-    },
-    /** Reserves the next change number of a per-environment counter (members, memberships, member_number) inside `trx`. */
-    nextSeq(trx: Kysely<Database>, environmentId: string, counter: 'members' | 'memberships' | 'member_number'): Promise<number> {
-      return reserveSeq(trx, environmentId, counter);
     },
     async insert(s: CheckoutSessionRow): Promise<void> {
       await db

@@ -8,8 +8,10 @@ import { randomBase62 } from '../keys/key-format.js';
 import type { VerifiedKey } from '../keys/verifier.js';
 import type { LogosService } from '../logos/logos.service.js';
 import type { Member, MembersRepository } from '../members/members.repository.js';
+import type { MembersService } from '../members/members.service.js';
+import type { MembershipsService } from '../memberships/memberships.service.js';
 import type { MembershipType, MembershipTypesRepository } from '../membership-types/membership-types.repository.js';
-import type { Membership, MembershipsRepository } from '../memberships/memberships.repository.js';
+import type { MembershipsRepository } from '../memberships/memberships.repository.js';
 import type { SitesRepository } from '../sites/sites.repository.js';
 import { dateIn, type Clock } from '../time.js';
 import type { CheckoutRepository, CheckoutSessionRow, PaymentRow } from './checkout.repository.js';
@@ -86,8 +88,10 @@ export function createCheckoutService(deps: {
   provider: PaymentProvider;
   membershipTypes: MembershipTypesRepository;
   sites: SitesRepository;
-  members: MembersRepository;
-  memberships: MembershipsRepository;
+  membersRepo: MembersRepository;
+  membershipsRepo: MembershipsRepository;
+  members: Pick<MembersService, 'create'>;
+  memberships: Pick<MembershipsService, 'create' | 'setStatus'>;
   environments: { findById(id: string): Promise<{ timeZone: string } | undefined> };
   logos: Pick<LogosService, 'find'>;
   audit: AuditService;
@@ -136,7 +140,7 @@ export function createCheckoutService(deps: {
   async function pageModel(s: CheckoutSessionRow): Promise<PageModel> {
     let member: PageModel['member'] = null;
     if (s.customerMemberId) {
-      const m = await deps.members.find(s.customerMemberId, s.environmentId);
+      const m = await deps.membersRepo.find(s.customerMemberId, s.environmentId);
       if (m) member = { firstName: m.firstName, lastName: m.lastName, memberNumber: m.memberNumber };
     }
     const item = JSON.parse(s.item) as CheckoutItem;
@@ -162,15 +166,6 @@ export function createCheckoutService(deps: {
     };
   }
 
-  /** The next generated member number (same counter and pattern as the members service: M + 7 digits). */
-  async function memberNumber(trx: Kysely<Database>, environmentId: string): Promise<string> {
-    for (;;) {
-      const n = await repo.nextSeq(trx, environmentId, 'member_number');
-      const candidate = `M${String(n).padStart(7, '0')}`;
-      if (!(await deps.members.findByMemberNumber(environmentId, candidate, trx))) return candidate;
-    }
-  }
-
   /**
    * The member a completed checkout is for: the named member; else an existing member with the same email and
    * name (exactly one, so families sharing an email are never merged); else a new member.
@@ -178,36 +173,24 @@ export function createCheckoutService(deps: {
   async function memberFor(trx: Kysely<Database>, s: CheckoutSessionRow, details: CustomerDetails | null, actor: Actor): Promise<{ member: Member; created: boolean }> {
     const env = s.environmentId;
     if (s.customerMemberId) {
-      const m = await deps.members.find(s.customerMemberId, env, trx);
+      const m = await deps.membersRepo.find(s.customerMemberId, env, trx);
       if (!m) throw new AppError('conflict', 'The member this checkout was for no longer exists.');
       return { member: m, created: false };
     }
     if (!details) throw new AppError('internal', 'checkout completed without customer details');
     const emailLower = details.email.toLowerCase();
-    const same = ((await deps.members.byEmails(env, [emailLower], trx)).get(emailLower) ?? []).filter(
+    const same = ((await deps.membersRepo.byEmails(env, [emailLower], trx)).get(emailLower) ?? []).filter(
       (m) => m.firstName.toLowerCase() === details.firstName.toLowerCase() && m.lastName.toLowerCase() === details.lastName.toLowerCase(),
     );
     if (same.length === 1) return { member: same[0], created: false };
-    const now = clock.now().toISOString();
-    const member: Member = {
-      id: newId('mem'),
-      environmentId: env,
-      memberNumber: await memberNumber(trx, env),
-      firstName: details.firstName,
-      lastName: details.lastName,
-      email: details.email,
-      dateOfBirth: details.dateOfBirth,
-      phone: details.phone,
-      address: { line1: null, line2: null, town: null, postcode: null },
-      homeSiteId: s.siteId,
-      marketingOptIn: details.marketingOptIn,
-      externalRefs: [],
-      seq: await repo.nextSeq(trx, env, 'members'),
-      createdAt: now,
-      updatedAt: now,
-    };
-    await deps.members.insert(member, trx);
-    await audit.record({ environmentId: env, actor, action: 'member.created', targetType: 'member', targetId: member.id, changes: { source: 'checkout', checkoutSessionId: s.id } }, trx);
+    // By the members service's rules (member number, audit). No homeSiteId: its site check reads outside the
+    // transaction, which would wait forever for this transaction's connection on SQLite; the membership carries the site.
+    const member = await deps.members.create(
+      env,
+      { firstName: details.firstName, lastName: details.lastName, email: details.email, dateOfBirth: details.dateOfBirth, phone: details.phone, marketingOptIn: details.marketingOptIn },
+      actor,
+      trx,
+    );
     return { member, created: true };
   }
 
@@ -232,24 +215,21 @@ export function createCheckoutService(deps: {
         }
         const { member } = await memberFor(trx, s, details, actor);
         const startDate = dateIn(clock.now(), env?.timeZone ?? 'Europe/London');
-        const membership: Membership = {
-          id: newId('ms'),
-          environmentId: s.environmentId,
-          memberId: member.id,
-          membershipTypeId: s.membershipTypeId,
-          siteId: s.siteId,
-          status: payment.status === 'pending' ? 'pending' : 'active',
-          startDate,
-          endDate: item.paymentType === 'fixed' && item.durationMonths ? addMonths(startDate, item.durationMonths) : null,
-          pricePence: item.pricePence,
-          source: 'checkout',
-          cancelledAt: null,
-          cancelReason: null,
-          seq: await repo.nextSeq(trx, s.environmentId, 'memberships'),
-          createdAt: now,
-          updatedAt: now,
-        };
-        await deps.memberships.insert(membership, trx);
+        const membership = await deps.memberships.create(
+          s.environmentId,
+          {
+            memberId: member.id,
+            membershipTypeId: s.membershipTypeId,
+            siteId: s.siteId,
+            status: payment.status === 'pending' ? 'pending' : 'active',
+            startDate,
+            endDate: item.paymentType === 'fixed' && item.durationMonths ? addMonths(startDate, item.durationMonths) : null,
+            pricePence: item.pricePence,
+            source: 'checkout',
+          },
+          actor,
+          trx,
+        );
         await repo.attachResult(trx, s.id, { memberId: member.id, membershipId: membership.id, paymentId: payment.id });
         await audit.record(
           {
@@ -320,7 +300,7 @@ export function createCheckoutService(deps: {
 
   async function customerName(s: CheckoutSessionRow, form: CheckedForm): Promise<{ firstName: string; lastName: string; email: string }> {
     if (form.customer) return form.customer;
-    const m = s.customerMemberId ? await deps.members.find(s.customerMemberId, s.environmentId) : undefined;
+    const m = s.customerMemberId ? await deps.membersRepo.find(s.customerMemberId, s.environmentId) : undefined;
     return { firstName: m?.firstName ?? '', lastName: m?.lastName ?? '', email: m?.email ?? '' };
   }
 
@@ -366,7 +346,7 @@ export function createCheckoutService(deps: {
       if (c.memberId !== undefined) {
         if (c.firstName !== undefined || c.lastName !== undefined || c.email !== undefined) {
           errors.push({ path: 'customer', message: 'give either memberId or firstName, lastName and email, not both' });
-        } else if (!(await deps.members.find(c.memberId, envId))) {
+        } else if (!(await deps.membersRepo.find(c.memberId, envId))) {
           errors.push({ path: 'customer.memberId', message: 'is not a member of this environment' });
         } else memberId = c.memberId;
       } else {
@@ -531,15 +511,13 @@ export function createCheckoutService(deps: {
       await repo.transaction(async (trx) => {
         const now = clock.now().toISOString();
         if (!(await repo.setPaymentStatus(payment.id, 'pending', outcome === 'active' ? 'succeeded' : 'failed', now, outcome === 'failed' ? 'The Direct Debit mandate failed.' : null, trx))) return;
-        const ms = s.membershipId ? await deps.memberships.find(s.membershipId, environmentId, trx) : undefined;
+        const ms = s.membershipId ? await deps.membershipsRepo.find(s.membershipId, environmentId, trx) : undefined;
         if (ms && ms.status === 'pending') {
-          const seq = await repo.nextSeq(trx, environmentId, 'memberships');
-          await deps.memberships.update(
-            outcome === 'active'
-              ? { ...ms, status: 'active', seq, updatedAt: now }
-              : { ...ms, status: 'cancelled', cancelledAt: now, cancelReason: 'Direct Debit mandate failed', seq, updatedAt: now },
-            trx,
-          );
+          if (outcome === 'active') await deps.memberships.setStatus(environmentId, ms.id, 'active', actor, trx);
+          else {
+            const seq = await deps.membershipsRepo.nextSeq(trx, environmentId);
+            await deps.membershipsRepo.update({ ...ms, status: 'cancelled', cancelledAt: now, cancelReason: 'Direct Debit mandate failed', seq, updatedAt: now }, trx);
+          }
         }
         await audit.record({ environmentId, actor, action: `checkout.mandate_${outcome}`, targetType: 'checkout_session', targetId: s.id, changes: { paymentId: payment.id, mandateId: mandateRef } }, trx);
       });

@@ -3,6 +3,8 @@ import type { AuditService } from '../audit/audit.service.js';
 import type { Database } from '../db/schema.js';
 import type { LogosService } from '../logos/logos.service.js';
 import { createMembersRepository } from '../members/members.repository.js';
+import type { MembersService } from '../members/members.service.js';
+import type { MembershipsService } from '../memberships/memberships.service.js';
 import { createMembershipTypesRepository } from '../membership-types/membership-types.repository.js';
 import { createMembershipsRepository } from '../memberships/memberships.repository.js';
 import { createSitesRepository } from '../sites/sites.repository.js';
@@ -23,6 +25,9 @@ export function createCheckout(deps: {
   audit: AuditService;
   environments: { findById(id: string): Promise<{ timeZone: string } | undefined> };
   logos: Pick<LogosService, 'find'>;
+  /** The public API's services: checkout creates members and memberships by their rules. */
+  members: Pick<MembersService, 'create'>;
+  memberships: Pick<MembershipsService, 'create' | 'setStatus'>;
   provider?: PaymentProvider;
 }) {
   const { db, clock } = deps;
@@ -34,8 +39,10 @@ export function createCheckout(deps: {
     provider,
     membershipTypes: createMembershipTypesRepository(db),
     sites: createSitesRepository(db),
-    members: createMembersRepository(db),
-    memberships: createMembershipsRepository(db),
+    membersRepo: createMembersRepository(db),
+    membershipsRepo: createMembershipsRepository(db),
+    members: deps.members,
+    memberships: deps.memberships,
     environments: deps.environments,
     logos: deps.logos,
     audit: deps.audit,

@@ -248,6 +248,13 @@ export interface IdempotencyKeysTable {
   expires_at: string;
 }
 
+/** The per-environment HMAC secret of member access codes (random, made on first use). */
+export interface AccessCodeSecretsTable {
+  environment_id: string;
+  secret: string;
+  created_at: string;
+}
+
 export type CheckoutSessionStatus = 'open' | 'completed' | 'expired' | 'cancelled';
 
 /** A hosted checkout session; what is sold and the key's theme are snapshotted at creation. */
@@ -346,6 +353,7 @@ export interface Database {
   import_jobs: ImportJobsTable;
   import_errors: ImportErrorsTable;
   idempotency_keys: IdempotencyKeysTable;
+  access_code_secrets: AccessCodeSecretsTable;
   checkout_sessions: CheckoutSessionsTable;
   payments: PaymentsTable;
   test_provider_mandates: TestProviderMandatesTable;
