@@ -112,7 +112,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(metricsRoutes(deps));
   await app.register(leakedRoutes(deps));
   await app.register(expiryRoutes(deps));
-  await app.register(checkoutApiRoutes({ checkout: deps.checkout.service, testProvider: deps.checkout.testProvider, publicUrl: deps.config.publicUrl }));
+  await app.register(checkoutApiRoutes({ checkout: deps.checkout.service, testProvider: deps.checkout.testProvider, publicUrl: deps.config.publicUrl, idempotency: deps.idempotency }));
   await app.register(checkoutPageRoutes({ checkout: deps.checkout.service }));
 
   const sendConsole = await registerConsole(app);

@@ -1,9 +1,12 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
+import type { IdempotencyService } from '../idempotency/idempotency.service.js';
+import { IdempotencyHeaders } from '../members/members.schemas.js';
+import { keyActor } from '../public-api/actor.js';
 import { problems } from '../http/schemas.js';
 import type { CheckoutService } from './checkout.service.js';
-import { CreateSessionBodySchema, MandateParams, SessionParams, SessionViewSchema, TestMandateSchema } from './checkout.schemas.js';
+import { CreateSessionBodySchema, MandateParams, SessionParams, SessionViewSchema, TestMandateSchema, type SessionView } from './checkout.schemas.js';
 import type { TestProvider } from './test-provider.js';
 
 const tags = ['Checkout'];
@@ -15,8 +18,13 @@ export function baseUrlOf(request: FastifyRequest, publicUrl: string | undefined
 }
 
 /** /v1/checkout: create and read checkout sessions; the test provider's mandate decisions. */
-export function checkoutApiRoutes(deps: { checkout: CheckoutService; testProvider: TestProvider | undefined; publicUrl: string | undefined }): FastifyPluginAsyncTypebox {
-  const { checkout, testProvider, publicUrl } = deps;
+export function checkoutApiRoutes(deps: {
+  checkout: CheckoutService;
+  testProvider: TestProvider | undefined;
+  publicUrl: string | undefined;
+  idempotency: Pick<IdempotencyService, 'run'>;
+}): FastifyPluginAsyncTypebox {
+  const { checkout, testProvider, publicUrl, idempotency } = deps;
   return async (app) => {
     // Schemas stay inline: addSchema in this plugin would give it Fastify's default (coercing, stripping) validator.
     app.post(
@@ -29,14 +37,23 @@ export function checkoutApiRoutes(deps: { checkout: CheckoutService; testProvide
           summary: 'Create a hosted checkout session (send the customer to its url; it expires after 24 hours)',
           description:
             'successUrl and cancelUrl must be https (http only for localhost) and, when the key lists allowed redirect origins, on one of them. ' +
-            'The customer returns to them with ?session_id=<id> appended. Read the session to see the member and membership created.',
+            'The customer returns to them with ?session_id=<id> appended. Read the session to see the member and membership created. ' +
+            'Send `Idempotency-Key` to retry safely: the same key and body within 24 h returns the first session (with `Idempotent-Replayed: true`); the same key with another body is 409 `conflict`.',
+          headers: IdempotencyHeaders,
           body: CreateSessionBodySchema,
           response: { 201: SessionViewSchema, ...problems(400, 401, 403, 409, 413, 415, 429) },
         },
       },
       async (request, reply) => {
-        const view = await checkout.create(request.apiKey, request.body, baseUrlOf(request, publicUrl));
-        return reply.code(201).header('Location', `/v1/checkout/sessions/${view.id}`).send(view);
+        const answer = await idempotency.run<SessionView>(
+          { environmentId: request.apiKey.environment.id, apiKeyId: request.apiKey.id },
+          request.headers['idempotency-key'],
+          'POST /v1/checkout/sessions',
+          request.body,
+          async () => ({ status: 201, body: await checkout.create(request.apiKey, request.body, baseUrlOf(request, publicUrl)) }),
+        );
+        if (answer.replayed) reply.header('Idempotent-Replayed', 'true');
+        return reply.code(answer.status as 201).header('Location', `/v1/checkout/sessions/${answer.body.id}`).send(answer.body);
       },
     );
 
@@ -78,8 +95,7 @@ export function checkoutApiRoutes(deps: { checkout: CheckoutService; testProvide
           if (!testProvider || !mandate) throw new AppError('not_found', `No test mandate ${id}.`);
           const decided = outcome === 'confirm' ? await testProvider.confirmMandate(envId, id) : await testProvider.failMandate(envId, id);
           if (!decided) throw new AppError('conflict', `Mandate ${id} is already ${mandate.status}.`);
-          const actor = { type: 'api_key' as const, id: request.apiKey.id, label: request.apiKey.reference, ip: request.ip };
-          const sessionId = await checkout.mandateDecided(envId, testProvider.name, id, outcome === 'confirm' ? 'active' : 'failed', actor);
+          const sessionId = await checkout.mandateDecided(envId, testProvider.name, id, outcome === 'confirm' ? 'active' : 'failed', keyActor(request));
           return { id, status: outcome === 'confirm' ? ('active' as const) : ('failed' as const), checkoutSessionId: sessionId ?? '' };
         },
       );

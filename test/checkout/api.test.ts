@@ -107,6 +107,20 @@ describe('checkout sessions API', () => {
     expect((await get(id)).json().status).toBe('open');
   });
 
+  it('honours Idempotency-Key: same key and body replays the first session, another body is 409', async () => {
+    const headers = { authorization: `Bearer ${key}`, 'idempotency-key': 'order-991' };
+    const payload = { membershipTypeId: w.monthly.id, siteId: w.site.id, customer: { firstName: 'Ida', lastName: 'Em', email: 'ida@example.com' }, successUrl: 'https://app.example.com/ok', cancelUrl: 'https://app.example.com/no' };
+    const first = await t.app.inject({ method: 'POST', url: '/v1/checkout/sessions', headers, payload });
+    const again = await t.app.inject({ method: 'POST', url: '/v1/checkout/sessions', headers, payload });
+    expect(first.statusCode).toBe(201);
+    expect(again.statusCode).toBe(201);
+    expect(again.json().id).toBe(first.json().id);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    const other = await t.app.inject({ method: 'POST', url: '/v1/checkout/sessions', headers, payload: { ...payload, reference: 'different' } });
+    expect(other.statusCode).toBe(409);
+    expect(other.json().code).toBe('conflict');
+  });
+
   it('is in the OpenAPI document', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/checkout/sessions', '/v1/checkout/sessions/{id}']));

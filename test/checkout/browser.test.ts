@@ -153,10 +153,14 @@ describe.skipIf(!hasChromium)('hosted checkout in Chromium', () => {
     expect(url.searchParams.get('from')).toBe('checkout');
     const view = (await t.app.inject({ method: 'GET', url: `/v1/checkout/sessions/${s.id}`, headers: { authorization: `Bearer ${key}` } })).json();
     expect(view.status).toBe('completed');
-    // GET /v1/members/:id/memberships is not in main yet: read the membership through the repository.
-    const memberships = await w.membershipsOf(view.memberId);
-    expect(memberships).toHaveLength(1);
-    expect(memberships[0]).toMatchObject({ id: view.membershipId, status: 'active' });
+    // The membership appears through the public API, once.
+    const list = await t.app.inject({ method: 'GET', url: `/v1/members/${view.memberId}/memberships`, headers: { authorization: `Bearer ${key}` } });
+    expect(list.statusCode).toBe(200);
+    expect(list.json().data).toHaveLength(1);
+    expect(list.json().data[0]).toMatchObject({ id: view.membershipId, status: 'active', membershipTypeId: w.monthly.id, siteId: w.site.id });
+    const member = (await t.app.inject({ method: 'GET', url: `/v1/members/${view.memberId}`, headers: { authorization: `Bearer ${key}` } })).json();
+    expect(member).toMatchObject({ firstName: 'Katherine', lastName: 'Johnson', email: 'kj@example.com' });
+    expect(member.memberNumber).toMatch(/^M\d{7}$/);
     // Back button / reopening the link: a clear "complete" page, no second form.
     await p.goto(`${base}/checkout/${s.id}`);
     await expect(p.textContent('[data-testid=state]')).resolves.toContain('complete');
