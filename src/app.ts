@@ -8,6 +8,8 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createApiKeyAuth } from './auth/api-key-auth.js';
 import { createStaffAuth } from './auth/staff-auth.js';
 import { auditRoutes } from './audit/audit.routes.js';
+import { checkoutPageRoutes } from './checkout/checkout.pages.routes.js';
+import { checkoutApiRoutes } from './checkout/checkout.routes.js';
 import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
 import { registerConsole } from './http/console.js';
@@ -110,6 +112,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(metricsRoutes(deps));
   await app.register(leakedRoutes(deps));
   await app.register(expiryRoutes(deps));
+  await app.register(checkoutApiRoutes({ checkout: deps.checkout.service, testProvider: deps.checkout.testProvider, publicUrl: deps.config.publicUrl, idempotency: deps.idempotency }));
+  await app.register(checkoutPageRoutes({ checkout: deps.checkout.service }));
 
   const sendConsole = await registerConsole(app);
   app.setNotFoundHandler((request, reply) => {

@@ -4,6 +4,7 @@ import { openStore, type Store } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { createAuditRepository } from './audit/audit.repository.js';
 import { createAuditService } from './audit/audit.service.js';
+import { createCheckout } from './checkout/checkout.wiring.js';
 import { createEnvironmentsRepository } from './environments/environments.repository.js';
 import { createEnvironmentsService } from './environments/environments.service.js';
 import { createKeysRepository } from './keys/keys.repository.js';
@@ -76,6 +77,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
   });
 
   const publicApi = createPublicApi({ db, clock, audit, logger, dataDir: config.dataDir, publicUrl: config.publicUrl });
+  const checkout = createCheckout({ db, clock, audit, environments, logos, members: publicApi.members, memberships: publicApi.memberships });
 
   return {
     ...publicApi,
@@ -94,6 +96,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     metrics,
     leaked,
     expiry,
+    checkout,
     /** Flushes batched writes and closes connections. */
     async close(): Promise<void> {
       await publicApi.close();
