@@ -100,7 +100,7 @@ function ColourField(props: {
         <input
           type="color"
           className="colour-swatch"
-          aria-label={`${label} picker`}
+          aria-label={`Colour picker: ${label}`}
           value={(valid ?? '#FFFFFF').toLowerCase()}
           onChange={(e) => {
             onChange(e.target.value.toUpperCase());
