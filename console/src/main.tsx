@@ -16,9 +16,10 @@ import { NotFoundPage } from './pages/NotFoundPage';
 
 /** Routes that need a session: signed out (or expired), go to login and come back here afterwards. */
 function RequireSession() {
-  const { session } = useSession();
+  const { session, signedOut } = useSession();
   const location = useLocation();
   if (session === undefined) return <Loading label="Checking your session…" />;
+  if (session === null && signedOut) return <Navigate to="/login" replace />;
   if (session === null) {
     const next = location.pathname + location.search;
     return <Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />;

@@ -48,7 +48,7 @@ export interface ConsoleRig {
   /** Signs in through the login form. */
   login(page: Page, email?: string, password?: string): Promise<void>;
   /** Saves a full-page screenshot under test-results/screenshots. */
-  shot(page: Page, name: string): Promise<void>;
+  shot(page: Page, name: string, opts?: { fullPage?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -90,8 +90,8 @@ export async function startRig(): Promise<ConsoleRig> {
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByRole('button', { name: 'Sign out' }).waitFor();
     },
-    async shot(page, name) {
-      await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+    async shot(page, name, opts = {}) {
+      await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: opts.fullPage ?? true });
     },
     async close() {
       for (const c of contexts) await c.close().catch(() => undefined);
@@ -115,3 +115,10 @@ export async function me(base: string, key: string): Promise<{ status: number; b
   const res = await fetch(`${base}/v1/me`, { headers: { authorization: `Bearer ${key}` } });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
+
+/**
+ * The type of browser globals used inside page.evaluate callbacks: those run in Chromium, but this file is
+ * compiled with Node's lib (no DOM), so each test declares the few it uses, module-local, with this loose type.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type InBrowser = any;

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAVE_CHROMIUM, KEYS_PATH, SKIP_MESSAGE, makePng, me, startRig, type ConsoleRig } from './harness.js';
+import { HAVE_CHROMIUM, KEYS_PATH, SKIP_MESSAGE, makePng, me, startRig, type ConsoleRig, type InBrowser } from './harness.js';
+
+// Used only inside page.evaluate callbacks, which run in Chromium.
+declare const navigator: InBrowser;
+declare const getComputedStyle: InBrowser;
+
 
 const KEY_PATTERN = /^flow_[0-9A-Za-z]{12}_[0-9A-Za-z]{38}$/;
 
@@ -91,7 +96,7 @@ if (!HAVE_CHROMIUM) console.warn(SKIP_MESSAGE);
     const dialog = page.getByRole('dialog', { name: 'Your new API key' });
     await dialog.waitFor();
     expect(await dialog.innerText()).toContain('cannot be shown again');
-    await rig.shot(page, 'secret-dialog');
+    await rig.shot(page, 'secret-dialog', { fullPage: false });
     await dialog.getByRole('button', { name: 'Copy key' }).click();
     await dialog.getByText('The key is on your clipboard.').waitFor();
     const copied = await page.evaluate(() => navigator.clipboard.readText());

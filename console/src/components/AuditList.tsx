@@ -27,7 +27,10 @@ function describeChange(v: unknown): string {
     return `${describeChange(c.from)} → ${describeChange(c.to)}`;
   }
   if (Array.isArray(v)) return v.length ? v.join(', ') : '(none)';
-  if (typeof v === 'object') return JSON.stringify(v);
+  if (typeof v === 'object') {
+    const parts = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== null && x !== undefined);
+    return parts.length ? parts.map(([k, x]) => `${k} ${describeChange(x)}`).join(', ') : '(none)';
+  }
   return String(v);
 }
 

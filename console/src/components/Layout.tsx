@@ -1,12 +1,11 @@
 import { useState } from 'react';
-import { Link, NavLink, Outlet, useNavigate } from 'react-router-dom';
+import { Link, NavLink, Outlet } from 'react-router-dom';
 import { useSession, useStaff } from '../lib/session';
 
 /** Signed-in frame: brand bar with the environment, the main navigation and the signed-in user. */
 export function Layout() {
   const { staff } = useStaff();
   const { signOut } = useSession();
-  const navigate = useNavigate();
   const [busy, setBusy] = useState(false);
   return (
     <div className="app">
@@ -42,8 +41,8 @@ export function Layout() {
               disabled={busy}
               onClick={async () => {
                 setBusy(true);
+                // Signed out, the session guard sends the user to the login page.
                 await signOut();
-                navigate('/login', { replace: true });
               }}
             >
               Sign out

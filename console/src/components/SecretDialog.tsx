@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Dialog } from './Dialog';
 
 /** Puts text on the clipboard; falls back to a selected field and execCommand where the API is refused. */
-async function copyText(text: string, fallback: HTMLInputElement | null): Promise<boolean> {
+async function copyText(text: string, fallback: HTMLTextAreaElement | null): Promise<boolean> {
   try {
     await navigator.clipboard.writeText(text);
     return true;
@@ -25,7 +25,7 @@ async function copyText(text: string, fallback: HTMLInputElement | null): Promis
 export function SecretDialog({ secret, title, reference, onDone }: { secret: string; title: string; reference: string; onDone: () => void }) {
   const [confirming, setConfirming] = useState(false);
   const [copied, setCopied] = useState<'' | 'yes' | 'no'>('');
-  const fieldRef = useRef<HTMLInputElement>(null);
+  const fieldRef = useRef<HTMLTextAreaElement>(null);
   // Each step starts with focus on its main button, so keyboard users land on the next action.
   useEffect(() => {
     document.querySelector<HTMLElement>('dialog[open] [data-autofocus]')?.focus();
@@ -46,11 +46,12 @@ export function SecretDialog({ secret, title, reference, onDone }: { secret: str
             Your new API key
           </label>
           <div className="secret-row">
-            <input
+            <textarea
               ref={fieldRef}
               id="secret-value"
               className="secret-value"
               readOnly
+              rows={2}
               value={secret}
               spellCheck={false}
               onFocus={(e) => e.currentTarget.select()}

@@ -1,8 +1,8 @@
 import type { UsageDay } from '../lib/types';
 import { formatDate } from '../lib/dates';
 
-const W = 640;
-const H = 180;
+const W = 960;
+const H = 220;
 const PAD = { top: 12, right: 8, bottom: 26, left: 36 };
 
 /** Requests per day as stacked bars (successful, failed), plain SVG; the totals and failures by code as text. */

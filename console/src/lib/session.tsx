@@ -10,6 +10,8 @@ interface SessionState {
   session: Session | null | undefined;
   /** True when the last session ended because it expired (not by signing out). */
   expired: boolean;
+  /** True right after the user signed out (the login page then forgets where they were). */
+  signedOut: boolean;
   signIn(email: string, password: string): Promise<void>;
   signOut(): Promise<void>;
   isAdmin: boolean;
@@ -38,6 +40,7 @@ function writeHint(on: boolean): void {
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<Session | null | undefined>(() => (readHint() ? undefined : null));
   const [expired, setExpired] = useState(false);
+  const [signedOut, setSignedOut] = useState(false);
 
   const apply = useCallback((s: Session | null) => {
     setCsrfToken(s?.csrfToken ?? '');
@@ -68,6 +71,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     async (email: string, password: string) => {
       const s = await api<Session>('POST', '/admin/v1/session', { email, password }, { quiet401: true });
       setExpired(false);
+      setSignedOut(false);
       apply(s);
     },
     [apply],
@@ -80,12 +84,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       // Already gone on the server: signing out locally is all that is left.
     }
     setExpired(false);
+    setSignedOut(true);
     apply(null);
   }, [apply]);
 
   const value = useMemo<SessionState>(
-    () => ({ session, expired, signIn, signOut, isAdmin: session?.staff.role === 'admin' }),
-    [session, expired, signIn, signOut],
+    () => ({ session, expired, signedOut, signIn, signOut, isAdmin: session?.staff.role === 'admin' }),
+    [session, expired, signedOut, signIn, signOut],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

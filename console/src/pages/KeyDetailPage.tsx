@@ -145,7 +145,7 @@ export function KeyDetailPage() {
                 <dt>Expires</dt>
                 <dd>
                   {formatDate(k.expiresOn)}
-                  <span className="cell-sub">Stops working at {formatDateTime(k.expiresAt, tz)}</span>
+                  <span className="cell-sub">Works until the end of that day ({tz})</span>
                 </dd>
               </div>
               <div>
