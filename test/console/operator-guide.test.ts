@@ -24,7 +24,7 @@ if (!HAVE_CHROMIUM) console.warn(SKIP_MESSAGE);
     await rig.login(page);
 
     // 1–3: Home → System Configuration → Integrations → FLOW API Keys, each a page with breadcrumbs.
-    await expect(page.getByRole('heading', { level: 1, name: 'Home' }).isVisible()).resolves.toBe(true);
+    await page.getByRole('heading', { level: 1, name: 'Home' }).waitFor();
     const main = page.getByRole('main');
     await main.getByRole('link', { name: /^System Configuration/ }).click();
     await page.waitForURL('**/system-configuration');
@@ -45,6 +45,7 @@ if (!HAVE_CHROMIUM) console.warn(SKIP_MESSAGE);
 
     // 6: the four purposes with the guide's one-line descriptions and the permissions from the server's matrix.
     const purposes = page.getByRole('group', { name: 'Purpose' });
+    await purposes.getByRole('radio').nth(3).waitFor();
     const text = await purposes.innerText();
     for (const line of [
       'Import Members – for tools importing member data into FLOW.',

@@ -20,7 +20,8 @@ export function ErrorSummary({ errors, shownAt }: { errors: FieldErrors; shownAt
     if (shownAt) ref.current?.focus();
   }, [shownAt]);
   const entries = Object.entries(errors).filter(([, m]) => m);
-  if (entries.length === 0) return null;
+  // Shown from the first attempt to submit on; before that each field speaks for itself.
+  if (!shownAt || entries.length === 0) return null;
   return (
     <div className="alert alert-error error-summary" role="alert" tabIndex={-1} ref={ref} aria-labelledby="error-summary-title">
       <strong className="alert-title" id="error-summary-title">

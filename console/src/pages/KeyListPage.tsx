@@ -270,8 +270,10 @@ export function KeyListPage() {
                       </td>
                       <td data-label="Expires">{formatDate(k.expiresOn)}</td>
                       <td data-label="Created">
-                        <span className="cell-main">{formatDateTime(k.createdAt, tz)}</span>
-                        {k.createdBy && <span className="cell-sub">by {k.createdBy.name || k.createdBy.email}</span>}
+                        <div>
+                          <span className="cell-main">{formatDateTime(k.createdAt, tz)}</span>
+                          {k.createdBy && <span className="cell-sub">by {k.createdBy.name || k.createdBy.email}</span>}
+                        </div>
                       </td>
                       <td data-label="Last used" title={k.lastUsedAt ? formatDateTime(k.lastUsedAt, tz) : undefined}>
                         {timeAgo(k.lastUsedAt)}
