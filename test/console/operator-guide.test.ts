@@ -4,6 +4,7 @@ import { HAVE_CHROMIUM, KEYS_PATH, SKIP_MESSAGE, makePng, me, startRig, type Con
 // Used only inside page.evaluate callbacks, which run in Chromium.
 declare const navigator: InBrowser;
 declare const getComputedStyle: InBrowser;
+declare const document: InBrowser;
 
 
 const KEY_PATTERN = /^flow_[0-9A-Za-z]{12}_[0-9A-Za-z]{38}$/;
@@ -158,6 +159,13 @@ if (!HAVE_CHROMIUM) console.warn(SKIP_MESSAGE);
     expect(after.status).toBe(401);
     expect(after.body.code).toBe('key_revoked');
 
+    // The refused call shows in the usage chart's failures by code.
+    await rig.t.deps.usage.flush();
+    await page.reload();
+    const failures = page.getByRole('table').filter({ hasText: 'key_revoked' });
+    await failures.waitFor();
+    expect(await failures.innerText()).toMatch(/key_revoked\s+1/);
+
     expect(errors).toEqual([]);
   });
 
@@ -181,6 +189,14 @@ if (!HAVE_CHROMIUM) console.warn(SKIP_MESSAGE);
     await page.getByRole('heading', { level: 1, name: /Innovatise app \(live\)/ }).waitFor();
     expect(await page.getByText('#112233').count()).toBeGreaterThan(0);
     await page.getByText('Changed the key').waitFor();
+
+    // Escape closes a dialog and gives focus back to the button that opened it.
+    await page.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('dialog', { name: 'Revoke this key?' }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('revoke-confirm');
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Revoke');
 
     await page.getByRole('button', { name: 'Roll key' }).click();
     const roll = page.getByRole('dialog', { name: 'Roll this key' });

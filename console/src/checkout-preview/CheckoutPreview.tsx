@@ -1,5 +1,5 @@
 import type { CSSProperties } from 'react';
-import { DEFAULT_PRIMARY, DEFAULT_SECONDARY, TEXT_ON_PRIMARY, normaliseHex } from './colour';
+import { DEFAULT_PRIMARY, DEFAULT_SECONDARY, TEXT_ON_PRIMARY, normaliseHex } from './colour.js';
 
 /** What the branded checkout shows: the operator's logo and name, in the key's theme colours. */
 export interface CheckoutPreviewProps {
