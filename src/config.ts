@@ -72,7 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (adminPassword !== undefined && adminPassword.length < 12) {
     throw new ConfigError('FLOW_ADMIN_PASSWORD must be at least 12 characters');
   }
-  const perMinute = int(env, 'FLOW_RATE_LIMIT_PER_MINUTE', 0, 0, 1_000_000);
+  const perMinute = int(env, 'FLOW_RATE_LIMIT_PER_MINUTE', 0, 0, 1_000_000_000);
   const rateLimitPerMinute: Record<string, number> = {
     import_members: 600,
     innovatise_bridge: 1200,

@@ -51,7 +51,8 @@ function rateHeaders(reply: FastifyReply, r: { limit: number; remaining: number;
  * caller's address instead, so guessing is throttled too.
  */
 export function createApiKeyAuth(deps: { verifier: Verifier; shared: SharedState; usage: UsageRecorder; config: Pick<Config, 'rateLimitPerMinute'> }) {
-  const { verifier, shared, usage, config } = deps;
+  const { verifier, shared, usage } = deps;
+  const limits = deps.config.rateLimitPerMinute;
 
   async function failAuth(request: FastifyRequest, reply: FastifyReply, code: ErrorCode): Promise<never> {
     const r = await shared.hit(`authfail:${request.ip}`, AUTH_FAILURES_PER_MINUTE, WINDOW_MS);
@@ -61,7 +62,10 @@ export function createApiKeyAuth(deps: { verifier: Verifier; shared: SharedState
   }
 
   return async function apiKeyAuth(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    if (!request.url.startsWith('/v1/') || request.routeOptions.config?.noApiKey) return;
+    if (!request.url.startsWith('/v1/')) return;
+    // routeOptions is rebuilt on every access: read it once.
+    const config = request.routeOptions.config;
+    if (config?.noApiKey) return;
     const result = await verifier.verify(presentedKey(request), request.ip);
     if (!result.ok) {
       if (result.keyId) usage.record(result.keyId, result.code);
@@ -69,10 +73,10 @@ export function createApiKeyAuth(deps: { verifier: Verifier; shared: SharedState
     }
     const key = result.key;
     request.apiKey = key;
-    const limit = key.rateLimitPerMinute ?? config.rateLimitPerMinute[key.purpose] ?? 600;
+    const limit = key.rateLimitPerMinute ?? limits[key.purpose] ?? 600;
     const r = await shared.hit(`key:${key.id}`, limit, WINDOW_MS);
     rateHeaders(reply, r);
-    const permission = request.routeOptions.config?.permission;
+    const permission = config?.permission;
     if (permission && !key.permissions.has(permission)) {
       usage.record(key.id, 'permission_denied');
       throw new AppError('permission_denied', `This key's purpose (${key.purpose}) does not grant ${permission}.`);

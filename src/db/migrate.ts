@@ -1,12 +1,16 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Store, DialectName } from './client.js';
 import { coreMigration } from './migrations/0001-core.js';
+import { publicApiMigration } from './migrations/0002-public-api.js';
 
 /** A migration that may differ by engine (e.g. blob vs bytea). */
 export type PortableMigration = (dialect: DialectName) => Migration;
 
 /** Every migration in order; a capability appends its own here. */
-const MIGRATIONS: Array<[string, PortableMigration]> = [['0001-core', coreMigration]];
+const MIGRATIONS: Array<[string, PortableMigration]> = [
+  ['0001-core', coreMigration],
+  ['0002-public-api', publicApiMigration],
+];
 
 /** Brings the store's schema up to date; safe to run on every start and from several nodes. */
 export async function migrate(store: Store): Promise<string[]> {

@@ -94,6 +94,160 @@ export interface KeyUsageDailyTable {
   count: number;
 }
 
+/** Per-environment counters; `seq` columns draw from them inside the writing transaction (gapless feeds). */
+export interface ChangeCountersTable {
+  environment_id: string;
+  name: string;
+  value: number;
+}
+
+export interface SitesTable {
+  id: string;
+  environment_id: string;
+  code: string;
+  name: string;
+  address_line1: string | null;
+  town: string | null;
+  postcode: string | null;
+  phone: string | null;
+  active: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MembershipTypesTable {
+  id: string;
+  environment_id: string;
+  name: string;
+  friendly_name: string;
+  group_name: string;
+  category: string;
+  price_pence: number;
+  currency: string;
+  payment_type: 'recurring' | 'fixed' | 'session';
+  /** For recurring types: how often the price is charged. */
+  billing_period: 'month' | 'year' | null;
+  /** For fixed types: how long the membership lasts. */
+  duration_months: number | null;
+  joining_fee_pence: number;
+  integration: 'none' | 'coursepro';
+  /** Null: sold at every site. */
+  site_id: string | null;
+  active: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MembersTable {
+  id: string;
+  environment_id: string;
+  member_number: string;
+  first_name: string;
+  last_name: string;
+  email: string;
+  /** Lower-cased email for case-insensitive look-ups on both engines. */
+  email_lower: string;
+  date_of_birth: string | null;
+  phone: string | null;
+  address_line1: string | null;
+  address_line2: string | null;
+  town: string | null;
+  postcode: string | null;
+  home_site_id: string | null;
+  marketing_opt_in: number;
+  /** JSON array of `{ system, id }`; mirrored in member_external_refs for look-ups. */
+  external_refs: string;
+  /** Change sequence (per environment): orders the updatedSince feed and is the ETag. */
+  seq: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MemberExternalRefsTable {
+  environment_id: string;
+  system: string;
+  external_id: string;
+  member_id: string;
+}
+
+export type MembershipStatus = 'pending' | 'future' | 'active' | 'frozen' | 'suspended' | 'cancelled' | 'expired' | 'lapsed';
+
+export interface MembershipsTable {
+  id: string;
+  environment_id: string;
+  member_id: string;
+  membership_type_id: string;
+  site_id: string | null;
+  status: MembershipStatus;
+  start_date: string;
+  end_date: string | null;
+  price_pence: number;
+  /** Where it came from: seed, api, checkout, import. */
+  source: string;
+  cancelled_at: string | null;
+  cancel_reason: string | null;
+  seq: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AttendanceTable {
+  id: string;
+  environment_id: string;
+  member_id: string;
+  membership_type_id: string | null;
+  /** The course (e.g. CoursePro's id); the membership type id when no course was given. */
+  course_id: string;
+  session_start: string;
+  status: 'present' | 'absent' | 'cancelled';
+  recorded_by_key_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ImportJobsTable {
+  id: string;
+  environment_id: string;
+  api_key_id: string | null;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  dry_run: number;
+  format: 'csv' | 'json' | 'ndjson';
+  rows_read: number;
+  rows_created: number;
+  rows_updated: number;
+  rows_unchanged: number;
+  rows_rejected: number;
+  /** Every row up to this number is committed (batches commit whole). */
+  committed_through_row: number;
+  failure: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+export interface ImportErrorsTable {
+  job_id: string;
+  ord: number;
+  row_number: number;
+  field: string;
+  reason: string;
+}
+
+export interface IdempotencyKeysTable {
+  environment_id: string;
+  api_key_id: string;
+  idem_key: string;
+  /** e.g. `POST /v1/members`. */
+  operation: string;
+  /** SHA-256 of the canonical request body. */
+  request_hash: string;
+  /** Null while the first request is still running. */
+  status_code: number | null;
+  response_body: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
 /** The whole database; capability migrations add their tables here. */
 export interface Database {
   environments: EnvironmentsTable;
@@ -103,4 +257,14 @@ export interface Database {
   logos: LogosTable;
   audit_events: AuditEventsTable;
   key_usage_daily: KeyUsageDailyTable;
+  change_counters: ChangeCountersTable;
+  sites: SitesTable;
+  membership_types: MembershipTypesTable;
+  members: MembersTable;
+  member_external_refs: MemberExternalRefsTable;
+  memberships: MembershipsTable;
+  attendance: AttendanceTable;
+  import_jobs: ImportJobsTable;
+  import_errors: ImportErrorsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }

@@ -27,6 +27,7 @@ export function checkReference(value: unknown, errors: FieldError[]): string {
   const v = typeof value === 'string' ? value.trim() : '';
   if (v.length < 1) errors.push({ path: 'reference', message: 'is required' });
   else if (v.length > 100) errors.push({ path: 'reference', message: 'must be at most 100 characters' });
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   else if (/[\u0000-\u001f\u007f]/.test(v)) errors.push({ path: 'reference', message: 'must not contain control characters' });
   return v;
 }

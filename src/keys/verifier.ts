@@ -12,6 +12,8 @@ export interface VerifiedKey {
   reference: string;
   purpose: Purpose;
   permissions: ReadonlySet<Permission>;
+  /** The same permissions as a list, in matrix order (built once per cache fill). */
+  permissionList: Permission[];
   expiresOn: string;
   expiresAt: string;
   rateLimitPerMinute: number | null;
@@ -60,6 +62,7 @@ function toCached(r: KeyForVerification): Cached {
       reference: r.reference,
       purpose,
       permissions: new Set(permissionsOf(purpose)),
+      permissionList: permissionsOf(purpose),
       expiresOn: r.expiresOn,
       expiresAt: new Date(expiresAtMs).toISOString(),
       rateLimitPerMinute: r.rateLimitPerMinute,

@@ -1,0 +1,225 @@
+import type { Kysely } from 'kysely';
+import type { Database, MembersTable } from '../db/schema.js';
+
+/** One identifier of a member in another system (e.g. CoursePro's id). */
+export interface ExternalRef {
+  system: string;
+  id: string;
+}
+
+/** A member's postal address; every part optional. */
+export interface MemberAddress {
+  line1: string | null;
+  line2: string | null;
+  town: string | null;
+  postcode: string | null;
+}
+
+/** A member of an environment (a customer of the leisure centre). */
+export interface Member {
+  id: string;
+  environmentId: string;
+  memberNumber: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+  dateOfBirth: string | null;
+  phone: string | null;
+  address: MemberAddress;
+  homeSiteId: string | null;
+  marketingOptIn: boolean;
+  externalRefs: ExternalRef[];
+  /** Change number: orders the updatedSince feed; the ETag. */
+  seq: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The fields of a member that a write may set. */
+export type MemberFields = Omit<Member, 'id' | 'environmentId' | 'seq' | 'createdAt' | 'updatedAt'>;
+
+function toMember(r: MembersTable): Member {
+  return {
+    id: r.id,
+    environmentId: r.environment_id,
+    memberNumber: r.member_number,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    email: r.email,
+    dateOfBirth: r.date_of_birth,
+    phone: r.phone,
+    address: { line1: r.address_line1, line2: r.address_line2, town: r.town, postcode: r.postcode },
+    homeSiteId: r.home_site_id,
+    marketingOptIn: r.marketing_opt_in === 1,
+    externalRefs: JSON.parse(r.external_refs) as ExternalRef[],
+    seq: Number(r.seq),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toColumns(m: Member): MembersTable {
+  return {
+    id: m.id,
+    environment_id: m.environmentId,
+    member_number: m.memberNumber,
+    first_name: m.firstName,
+    last_name: m.lastName,
+    email: m.email,
+    email_lower: m.email.toLowerCase(),
+    date_of_birth: m.dateOfBirth,
+    phone: m.phone,
+    address_line1: m.address.line1,
+    address_line2: m.address.line2,
+    town: m.address.town,
+    postcode: m.address.postcode,
+    home_site_id: m.homeSiteId,
+    marketing_opt_in: m.marketingOptIn ? 1 : 0,
+    external_refs: JSON.stringify(m.externalRefs),
+    seq: m.seq,
+    created_at: m.createdAt,
+    updated_at: m.updatedAt,
+  };
+}
+
+// Keeps every statement under SQLite's and PostgreSQL's bound-parameter limits.
+const CHUNK = 400;
+function chunks<T>(items: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Filters of the member list (all within one environment). */
+export interface MemberListQuery {
+  limit: number;
+  email?: string;
+  memberNumber?: string;
+  after?: { createdAt: string; id: string };
+}
+
+/** SQL for members and their external references. */
+export function createMembersRepository(db: Kysely<Database>) {
+  const repo = {
+    async insert(m: Member, trx: Kysely<Database> = db): Promise<void> {
+      await repo.insertMany([m], trx);
+    },
+    /** Inserts members and their external references (one statement per chunk). */
+    async insertMany(members: Member[], trx: Kysely<Database> = db): Promise<void> {
+      for (const part of chunks(members, 300)) {
+        await trx.insertInto('members').values(part.map(toColumns)).execute();
+      }
+      const refs = members.flatMap((m) => m.externalRefs.map((r) => ({ environment_id: m.environmentId, system: r.system, external_id: r.id, member_id: m.id })));
+      for (const part of chunks(refs, 500)) await trx.insertInto('member_external_refs').values(part).execute();
+    },
+    /** Overwrites a member's fields (seq and updatedAt included) and re-indexes its external references. */
+    async update(m: Member, trx: Kysely<Database> = db): Promise<void> {
+      const { id, environment_id, created_at, ...set } = toColumns(m);
+      void created_at;
+      await trx.updateTable('members').set(set).where('id', '=', id).where('environment_id', '=', environment_id).execute();
+      await trx.deleteFrom('member_external_refs').where('member_id', '=', id).execute();
+      if (m.externalRefs.length > 0) {
+        await trx
+          .insertInto('member_external_refs')
+          .values(m.externalRefs.map((r) => ({ environment_id: m.environmentId, system: r.system, external_id: r.id, member_id: m.id })))
+          .execute();
+      }
+    },
+    async find(id: string, environmentId: string, trx: Kysely<Database> = db): Promise<Member | undefined> {
+      const r = await trx.selectFrom('members').selectAll().where('id', '=', id).where('environment_id', '=', environmentId).executeTakeFirst();
+      return r && toMember(r);
+    },
+    async findByMemberNumber(environmentId: string, memberNumber: string, trx: Kysely<Database> = db): Promise<Member | undefined> {
+      const r = await trx
+        .selectFrom('members')
+        .selectAll()
+        .where('environment_id', '=', environmentId)
+        .where('member_number', '=', memberNumber)
+        .executeTakeFirst();
+      return r && toMember(r);
+    },
+    /** The member holding any of these external references, by `system\u0000id`. */
+    async byExternalRefs(environmentId: string, refs: ExternalRef[], trx: Kysely<Database> = db): Promise<Map<string, Member>> {
+      const out = new Map<string, Member>();
+      for (const part of chunks(refs, 300)) {
+        const rows = await trx
+          .selectFrom('member_external_refs as r')
+          .innerJoin('members as m', 'm.id', 'r.member_id')
+          .selectAll('m')
+          .select(['r.system as ref_system', 'r.external_id as ref_id'])
+          .where('r.environment_id', '=', environmentId)
+          .where((eb) => eb.or(part.map((ref) => eb.and([eb('r.system', '=', ref.system), eb('r.external_id', '=', ref.id)]))))
+          .execute();
+        for (const r of rows) out.set(`${r.ref_system}\u0000${r.ref_id}`, toMember(r));
+      }
+      return out;
+    },
+    /** Members by member number. */
+    async byMemberNumbers(environmentId: string, numbers: string[], trx: Kysely<Database> = db): Promise<Map<string, Member>> {
+      const out = new Map<string, Member>();
+      for (const part of chunks(numbers)) {
+        const rows = await trx.selectFrom('members').selectAll().where('environment_id', '=', environmentId).where('member_number', 'in', part).execute();
+        for (const r of rows) out.set(r.member_number, toMember(r));
+      }
+      return out;
+    },
+    /** Members by lower-cased email; several members may share one (families), oldest first. */
+    async byEmails(environmentId: string, emailsLower: string[], trx: Kysely<Database> = db): Promise<Map<string, Member[]>> {
+      const out = new Map<string, Member[]>();
+      for (const part of chunks(emailsLower)) {
+        const rows = await trx
+          .selectFrom('members')
+          .selectAll()
+          .where('environment_id', '=', environmentId)
+          .where('email_lower', 'in', part)
+          .orderBy('created_at')
+          .orderBy('id')
+          .execute();
+        for (const r of rows) {
+          const list = out.get(r.email_lower) ?? [];
+          list.push(toMember(r));
+          out.set(r.email_lower, list);
+        }
+      }
+      return out;
+    },
+    /** The member numbers among `numbers` already taken in the environment. */
+    async takenNumbers(environmentId: string, numbers: string[], trx: Kysely<Database> = db): Promise<Set<string>> {
+      const out = new Set<string>();
+      for (const part of chunks(numbers)) {
+        const rows = await trx.selectFrom('members').select('member_number').where('environment_id', '=', environmentId).where('member_number', 'in', part).execute();
+        for (const r of rows) out.add(r.member_number);
+      }
+      return out;
+    },
+    /** One page ordered by (created_at, id) after `after`; limit + 1 rows. */
+    async list(environmentId: string, q: MemberListQuery): Promise<Member[]> {
+      let query = db.selectFrom('members').selectAll().where('environment_id', '=', environmentId);
+      if (q.email !== undefined) query = query.where('email_lower', '=', q.email.toLowerCase());
+      if (q.memberNumber !== undefined) query = query.where('member_number', '=', q.memberNumber);
+      const after = q.after;
+      if (after) {
+        query = query.where((eb) =>
+          eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]),
+        );
+      }
+      const rows = await query.orderBy('created_at').orderBy('id').limit(q.limit + 1).execute();
+      return rows.map(toMember);
+    },
+    /** The change feed: members updated at or after `updatedSince`, in change order after `afterSeq`; limit + 1 rows. */
+    async listChanged(environmentId: string, q: { limit: number; updatedSince: string; afterSeq?: number; email?: string; memberNumber?: string }): Promise<Member[]> {
+      let query = db.selectFrom('members').selectAll().where('environment_id', '=', environmentId).where('updated_at', '>=', q.updatedSince);
+      if (q.email !== undefined) query = query.where('email_lower', '=', q.email.toLowerCase());
+      if (q.memberNumber !== undefined) query = query.where('member_number', '=', q.memberNumber);
+      if (q.afterSeq !== undefined) query = query.where('seq', '>', q.afterSeq);
+      const rows = await query.orderBy('seq').limit(q.limit + 1).execute();
+      return rows.map(toMember);
+    },
+    async count(environmentId: string): Promise<number> {
+      const r = await db.selectFrom('members').select((eb) => eb.fn.countAll().as('n')).where('environment_id', '=', environmentId).executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+  };
+  return repo;
+}
+export type MembersRepository = ReturnType<typeof createMembersRepository>;
