@@ -22,10 +22,13 @@ if (!HAVE_CHROMIUM) console.warn(SKIP_MESSAGE);
     const { page, errors } = await rig.newPage();
     await page.goto('/');
     await page.waitForURL(/\/login\?next=%2F$/);
+    await page.getByLabel('Email address').waitFor();
+    await rig.shot(page, 'login', { fullPage: false });
     await rig.login(page);
 
     // 1–3: Home → System Configuration → Integrations → FLOW API Keys, each a page with breadcrumbs.
     await page.getByRole('heading', { level: 1, name: 'Home' }).waitFor();
+    await rig.shot(page, 'home', { fullPage: false });
     const main = page.getByRole('main');
     await main.getByRole('link', { name: /^System Configuration/ }).click();
     await page.waitForURL('**/system-configuration');

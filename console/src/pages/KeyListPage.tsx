@@ -1,5 +1,5 @@
 import { useDeferredValue, useEffect, useMemo, useState } from 'react';
-import { Link, useSearchParams } from 'react-router-dom';
+import { Link, useLocation, useNavigationType, useSearchParams } from 'react-router-dom';
 import { api, ApiError, query } from '../lib/api';
 import { formatDate, formatDateTime, timeAgo } from '../lib/dates';
 import { useSession, useStaff } from '../lib/session';
@@ -117,6 +117,12 @@ export function KeyListPage() {
   useEffect(() => {
     if (deferredQ !== q) update({ q: deferredQ });
   }, [deferredQ]);
+  // The box writes `q` with replace-navigations; any other navigation (back/forward, a link) refills it.
+  const location = useLocation();
+  const navigationType = useNavigationType();
+  useEffect(() => {
+    if (navigationType !== 'REPLACE') setTyped(q);
+  }, [location.key]);
 
   const filtered = useMemo(() => {
     if (!keys) return [];
