@@ -8,6 +8,8 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createApiKeyAuth } from './auth/api-key-auth.js';
 import { createStaffAuth } from './auth/staff-auth.js';
 import { auditRoutes } from './audit/audit.routes.js';
+import { checkoutPageRoutes } from './checkout/checkout.pages.routes.js';
+import { checkoutApiRoutes } from './checkout/checkout.routes.js';
 import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
 import { registerConsole } from './http/console.js';
@@ -23,6 +25,7 @@ import { expiryRoutes } from './expiry/expiry.routes.js';
 import { leakedRoutes } from './keys/leaked.routes.js';
 import { metricsRoutes } from './metrics/metrics.routes.js';
 import { sessionRoutes } from './staff/session.routes.js';
+import { publicApiRoutes } from './public-api/public-api.routes.js';
 
 const API_DESCRIPTION = `The FLOW public API. Authenticate with \`Authorization: Bearer <key>\` or \`X-API-Key: <key>\`.
 Each key has one purpose; each purpose grants a fixed set of permissions (see each operation).
@@ -105,9 +108,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(keysAdminRoutes(deps));
   await app.register(logosRoutes(deps));
   await app.register(auditRoutes(deps));
+  await app.register(publicApiRoutes(deps));
   await app.register(metricsRoutes(deps));
   await app.register(leakedRoutes(deps));
   await app.register(expiryRoutes(deps));
+  await app.register(checkoutApiRoutes({ checkout: deps.checkout.service, testProvider: deps.checkout.testProvider, publicUrl: deps.config.publicUrl, idempotency: deps.idempotency }));
+  await app.register(checkoutPageRoutes({ checkout: deps.checkout.service }));
 
   const sendConsole = await registerConsole(app);
   app.setNotFoundHandler((request, reply) => {

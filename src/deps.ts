@@ -4,6 +4,7 @@ import { openStore, type Store } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { createAuditRepository } from './audit/audit.repository.js';
 import { createAuditService } from './audit/audit.service.js';
+import { createCheckout } from './checkout/checkout.wiring.js';
 import { createEnvironmentsRepository } from './environments/environments.repository.js';
 import { createEnvironmentsService } from './environments/environments.service.js';
 import { createKeysRepository } from './keys/keys.repository.js';
@@ -23,6 +24,7 @@ import { createStaffRepository } from './staff/staff.repository.js';
 import { createStaffService } from './staff/staff.service.js';
 import { systemClock, type Clock } from './time.js';
 import { LOG_REDACT, logSerializers } from './http/logging.js';
+import { createPublicApi } from './public-api/public-api.deps.js';
 
 /** Options tests use to replace the clock, the log destination or the store. */
 export interface DepsOptions {
@@ -74,7 +76,11 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     onError: (err) => logger.warn({ err }, 'expiry check failed; will retry'),
   });
 
+  const publicApi = createPublicApi({ db, clock, audit, logger, dataDir: config.dataDir, publicUrl: config.publicUrl });
+  const checkout = createCheckout({ db, clock, audit, environments, logos, members: publicApi.members, memberships: publicApi.memberships });
+
   return {
+    ...publicApi,
     config,
     clock,
     logger,
@@ -90,8 +96,10 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     metrics,
     leaked,
     expiry,
+    checkout,
     /** Flushes batched writes and closes connections. */
     async close(): Promise<void> {
+      await publicApi.close();
       await expiry.stop();
       await usage.stop();
       await shared.close();

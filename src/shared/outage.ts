@@ -16,12 +16,3 @@ export function isOutage(err: unknown): boolean {
   return typeof message === 'string' && PG_MESSAGES.test(message);
 }
 
-/**
- * True when the store refused text it cannot hold — PostgreSQL rejects NUL characters and invalid
- * UTF-8 (SQLSTATE 22021, 22P05) where SQLite accepts them. That is the caller's input, so a 400.
- */
-export function isUnstorableText(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const { code } = err as { code?: unknown };
-  return code === '22021' || code === '22P05';
-}

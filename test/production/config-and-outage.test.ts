@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { toAppError } from '../../src/http/problems.js';
-import { isOutage, isUnstorableText } from '../../src/shared/outage.js';
+import { isOutage } from '../../src/shared/outage.js';
 import { buildTestApp } from '../helpers.js';
 
 describe('production configuration', () => {
@@ -47,7 +47,6 @@ describe('outages answer 503, never 500', () => {
       expect(toAppError(e, req).code).toBe('internal');
     }
     const nul = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
-    expect(isUnstorableText(nul)).toBe(true);
     expect(toAppError(nul, req).code).toBe('validation_failed');
   });
 
