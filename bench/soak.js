@@ -3,13 +3,17 @@
 //   npm run soak                                   # one node, embedded SQLite
 //   DATABASE_URL=postgres://… REDIS_URL=redis://… npm run soak   # two nodes sharing PostgreSQL and Redis
 // 90 % of the load is /v1/me with an API key, 10 % the staff key list (/admin/v1/api-keys, a session cookie),
-// spread evenly over the nodes. Memory is read from each node's /metrics every 2 s.
+// spread evenly over the nodes. Memory is read from each node's /metrics every 2 s. Without forced GC a heap
+// grows lazily for minutes, so a second phase (bench/soak-gc-probe.js, --expose-gc) runs the same mix in
+// rounds in one process and measures the heap after a full GC each round: growth per 10,000 requests.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { startServer } from './lib.js';
+import { ROOT, startServer } from './lib.js';
 
 const ADMIN = { email: 'bench@flow.local', password: 'bench-password-123' };
 const round = (x) => Math.round(x * 100) / 100;
@@ -129,6 +133,21 @@ export async function soak({ seconds = Number(process.env.SOAK_SECONDS ?? 60), r
   }
 }
 
+/** The forced-GC leak probe in a child process. */
+export function gcProbe() {
+  const r = spawnSync(process.execPath, ['--expose-gc', path.join(ROOT, 'bench/soak-gc-probe.js')], { env: process.env, encoding: 'utf8' });
+  const line = r.stdout.trim().split('\n').pop();
+  try {
+    return JSON.parse(line);
+  } catch {
+    return { error: (r.stderr || r.stdout).slice(-500) };
+  }
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  console.log(JSON.stringify(await soak()));
+  const summary = await soak();
+  const probe = gcProbe();
+  // A leak of even 100 bytes per request shows as ~1,000 KB per 10,000 requests.
+  const flatAfterGc = typeof probe.growthKbPer10kRequests === 'number' && probe.growthKbPer10kRequests < 200;
+  console.log(JSON.stringify({ ...summary, gcProbe: probe, memoryFlat: flatAfterGc, ok: summary.errors === 0 && flatAfterGc }));
 }
