@@ -23,6 +23,7 @@ import { meRoutes } from './keys/me.routes.js';
 import { logosRoutes } from './logos/logos.routes.js';
 import { expiryRoutes } from './expiry/expiry.routes.js';
 import { leakedRoutes } from './keys/leaked.routes.js';
+import { countResponsesByRoute } from './metrics/metrics.js';
 import { metricsRoutes } from './metrics/metrics.routes.js';
 import { sessionRoutes } from './staff/session.routes.js';
 import { publicApiRoutes } from './public-api/public-api.routes.js';
@@ -60,6 +61,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandler(app);
+  // Before any route is registered: every route gets its response counter for /metrics.
+  app.addHook('onRoute', countResponsesByRoute(deps.metrics));
   app.setValidatorCompiler(validatorCompiler());
   // JSON only unless a route registers its own parser (e.g. CSV imports): text/plain bodies answer 415.
   app.removeContentTypeParser('text/plain');
@@ -91,7 +94,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.addHook('onRequest', createApiKeyAuth(deps));
   app.addHook('onRequest', createStaffAuth(deps));
   app.addHook('onResponse', async (request, reply) => {
-    deps.metrics.http(request.method, request.routeOptions.url, reply.statusCode);
+    // Matched routes are counted by their own hook (countResponsesByRoute); this counts the rest as one series.
+    if (request.is404) deps.metrics.http(request.method, undefined, reply.statusCode);
     request.log.info({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, key: request.apiKey?.id }, 'request');
   });
 
