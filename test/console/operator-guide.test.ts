@@ -34,6 +34,8 @@ if (!HAVE_CHROMIUM) console.warn(SKIP_MESSAGE);
     await page.waitForURL('**/system-configuration');
     await main.getByRole('link', { name: /^Integrations/ }).click();
     await page.waitForURL('**/system-configuration/integrations');
+    // Router navigations render in a transition: wait for the new page before reading it.
+    await page.getByRole('heading', { level: 1, name: 'Integrations' }).waitFor();
     expect(await page.getByRole('navigation', { name: 'Breadcrumb' }).innerText()).toMatch(/Home\s*›?\s*System Configuration\s*›?\s*Integrations/);
     await main.getByRole('link', { name: /^FLOW API Keys/ }).click();
     await page.waitForURL(`**${KEYS_PATH}`);
