@@ -69,6 +69,8 @@ if (!HAVE_CHROMIUM) console.warn(SKIP_MESSAGE);
     expect(await page.locator('#theme-primary-error').innerText()).toContain('hex colour code');
     await page.locator('#theme-logo').setInputFiles({ name: 'logo.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
     await page.locator('.field-error', { hasText: 'The logo must be a PNG, JPEG, WebP or SVG image.' }).waitFor();
+    await page.locator('#theme-logo').setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(1024 * 1024 + 1) });
+    await page.locator('.field-error', { hasText: 'The logo must be at most 1 MB' }).waitFor();
     await page.getByRole('button', { name: 'Create New API Key' }).click();
     expect(await page.locator('#key-reference-error').innerText()).toContain('at most 100 characters');
     expect(await page.locator('#key-expiry-error').innerText()).toContain('at most 2 years ahead');
