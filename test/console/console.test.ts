@@ -213,6 +213,32 @@ if (!HAVE_CHROMIUM) console.warn(SKIP_MESSAGE);
     expect(onlyExpected(errors, 401)).toEqual([]);
   });
 
+  it('gives every control an accessible name (Chromium’s accessibility tree) on the list, the form, a key and a dialog', async () => {
+    const k = await rig.t.deps.keys.create(rig.environmentId, { reference: 'Accessibility check', purpose: 'flow_api', expiresOn: inDays(45) }, SYSTEM);
+    const { page, errors } = await rig.newPage();
+    await page.goto(KEYS_PATH);
+    await rig.login(page);
+    const cdp = await page.context().newCDPSession(page);
+    const CONTROLS = ['button', 'link', 'textbox', 'searchbox', 'combobox', 'radio', 'checkbox', 'ColorWell', 'Date', 'spinbutton', 'listbox'];
+    async function unnamed(): Promise<string[]> {
+      const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as { nodes: { ignored?: boolean; role?: { value?: string }; name?: { value?: string } }[] };
+      return nodes.filter((n) => !n.ignored && CONTROLS.includes(n.role?.value ?? '') && !String(n.name?.value ?? '').trim()).map((n) => n.role?.value ?? '?');
+    }
+    await page.getByRole('link', { name: 'Accessibility check' }).waitFor();
+    expect(await unnamed()).toEqual([]);
+    await page.getByRole('link', { name: 'Create New API Key' }).click();
+    await page.getByRole('radio').first().waitFor();
+    await page.getByText('Advanced').click();
+    expect(await unnamed()).toEqual([]);
+    await page.goto(`${KEYS_PATH}/${k.view.id}`);
+    await page.getByRole('heading', { level: 1, name: /Accessibility check/ }).waitFor();
+    expect(await unnamed()).toEqual([]);
+    await page.getByRole('button', { name: 'Roll key' }).click();
+    await page.getByRole('dialog', { name: 'Roll this key' }).waitFor();
+    expect(await unnamed()).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
   it('is usable 375 px wide: no sideways scrolling on the list, the form and a key', async () => {
     const k = await rig.t.deps.keys.create(rig.environmentId, { reference: 'Mobile check with a rather long reference name', purpose: 'innovatise_bridge', expiresOn: inDays(200) }, SYSTEM);
     const { page, errors } = await rig.newPage({ width: 375, height: 740 });
