@@ -8,6 +8,8 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createApiKeyAuth } from './auth/api-key-auth.js';
 import { createStaffAuth } from './auth/staff-auth.js';
 import { auditRoutes } from './audit/audit.routes.js';
+import { checkoutPageRoutes } from './checkout/checkout.pages.routes.js';
+import { checkoutApiRoutes } from './checkout/checkout.routes.js';
 import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
 import { registerConsole } from './http/console.js';
@@ -19,7 +21,11 @@ import { keysAdminRoutes } from './keys/keys.admin.routes.js';
 import { KeyViewSchema } from './keys/keys.schemas.js';
 import { meRoutes } from './keys/me.routes.js';
 import { logosRoutes } from './logos/logos.routes.js';
+import { expiryRoutes } from './expiry/expiry.routes.js';
+import { leakedRoutes } from './keys/leaked.routes.js';
+import { metricsRoutes } from './metrics/metrics.routes.js';
 import { sessionRoutes } from './staff/session.routes.js';
+import { publicApiRoutes } from './public-api/public-api.routes.js';
 
 const API_DESCRIPTION = `The FLOW public API. Authenticate with \`Authorization: Bearer <key>\` or \`X-API-Key: <key>\`.
 Each key has one purpose; each purpose grants a fixed set of permissions (see each operation).
@@ -46,6 +52,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     genReqId: requestIds(),
     requestIdHeader: false,
     return503OnClosing: true,
+    // URLs the router cannot even parse (bad %-encoding, an over-long id) answer problem+json like the rest.
+    frameworkErrors: (err, _request, reply) => {
+      const bad = err.code === 'FST_ERR_BAD_URL';
+      void sendProblem(reply, bad ? new AppError('validation_failed', 'The URL could not be decoded.', [{ path: 'url', message: 'is not a valid URL' }]) : new AppError('not_found'));
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandler(app);
@@ -80,6 +91,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.addHook('onRequest', createApiKeyAuth(deps));
   app.addHook('onRequest', createStaffAuth(deps));
   app.addHook('onResponse', async (request, reply) => {
+    deps.metrics.http(request.method, request.routeOptions.url, reply.statusCode);
     request.log.info({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, key: request.apiKey?.id }, 'request');
   });
 
@@ -96,6 +108,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(keysAdminRoutes(deps));
   await app.register(logosRoutes(deps));
   await app.register(auditRoutes(deps));
+  await app.register(publicApiRoutes(deps));
+  await app.register(metricsRoutes(deps));
+  await app.register(leakedRoutes(deps));
+  await app.register(expiryRoutes(deps));
+  await app.register(checkoutApiRoutes({ checkout: deps.checkout.service, testProvider: deps.checkout.testProvider, publicUrl: deps.config.publicUrl, idempotency: deps.idempotency }));
+  await app.register(checkoutPageRoutes({ checkout: deps.checkout.service }));
 
   const sendConsole = await registerConsole(app);
   app.setNotFoundHandler((request, reply) => {

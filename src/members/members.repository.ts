@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { reserveSeq } from '../public-api/change-counter.js';
 import type { Database, MembersTable } from '../db/schema.js';
 
 /** One identifier of a member in another system (e.g. CoursePro's id). */
@@ -101,6 +102,18 @@ export interface MemberListQuery {
 /** SQL for members and their external references. */
 export function createMembersRepository(db: Kysely<Database>) {
   const repo = {
+    /** Runs `fn` in one transaction. */
+    transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+      return db.transaction().execute(fn);
+    },
+    /** Reserves `n` change numbers of this table's per-environment counter inside `trx`; returns the first. */
+    nextSeq(trx: Kysely<Database>, environmentId: string, n = 1): Promise<number> {
+      return reserveSeq(trx, environmentId, 'members', n);
+    },
+    /** Reserves `n` generated member numbers (a separate counter); returns the first. */
+    nextNumbers(trx: Kysely<Database>, environmentId: string, n = 1): Promise<number> {
+      return reserveSeq(trx, environmentId, 'member_number', n);
+    },
     async insert(m: Member, trx: Kysely<Database> = db): Promise<void> {
       await repo.insertMany([m], trx);
     },

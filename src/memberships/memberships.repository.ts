@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { reserveSeq } from '../public-api/change-counter.js';
 import type { Database, MembershipStatus, MembershipsTable } from '../db/schema.js';
 
 export type { MembershipStatus } from '../db/schema.js';
@@ -73,6 +74,14 @@ function toColumns(m: Membership): MembershipsTable {
 /** SQL for memberships. */
 export function createMembershipsRepository(db: Kysely<Database>) {
   return {
+    /** Runs `fn` in one transaction. */
+    transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+      return db.transaction().execute(fn);
+    },
+    /** Reserves `n` change numbers of this table's per-environment counter inside `trx`; returns the first. */
+    nextSeq(trx: Kysely<Database>, environmentId: string, n = 1): Promise<number> {
+      return reserveSeq(trx, environmentId, 'memberships', n);
+    },
     /** Inserts a membership; `seq` must come from reserveSeq(…, 'memberships') in the same transaction. */
     async insert(m: Membership, trx: Kysely<Database> = db): Promise<void> {
       await trx.insertInto('memberships').values(toColumns(m)).execute();

@@ -174,6 +174,13 @@ export function publicApiMigration(_dialect: DialectName) {
         .addColumn('expires_at', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('idempotency_keys_pk', ['environment_id', 'api_key_id', 'idem_key'])
         .execute();
+      await db.schema
+        .createTable('access_code_secrets')
+        .addColumn('environment_id', 'text', (c) => c.primaryKey().references('environments.id'))
+        .addColumn('secret', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+
       await db.schema.createIndex('idempotency_keys_expiry').on('idempotency_keys').column('expires_at').execute();
     },
   };

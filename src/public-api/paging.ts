@@ -38,3 +38,10 @@ export function pageOf<T>(rows: T[], limit: number, key: (last: T) => Record<str
   const data = rows.slice(0, limit);
   return { data, nextCursor: encodeCursor(key(data[data.length - 1])) };
 }
+
+/** A change-feed page: like pageOf, plus `resumeCursor` (after the last item, or the cursor given) to poll for later changes. */
+export function feedPageOf<T>(rows: T[], limit: number, key: (last: T) => Record<string, string | number>, given: string | undefined): { data: T[]; nextCursor: string | null; resumeCursor: string | null } {
+  const page = pageOf(rows, limit, key);
+  const resumeCursor = page.data.length > 0 ? encodeCursor(key(page.data[page.data.length - 1])) : given || null;
+  return { ...page, resumeCursor };
+}

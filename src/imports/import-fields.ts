@@ -1,0 +1,181 @@
+import type { ExternalRef } from '../members/members.repository.js';
+import { isIsoDate } from '../time.js';
+
+/** The member fields an import row may carry (CONTRACT §6 CSV headers, camelCased). */
+export const IMPORT_FIELDS = [
+  'firstName',
+  'lastName',
+  'email',
+  'memberNumber',
+  'dateOfBirth',
+  'phone',
+  'addressLine1',
+  'addressLine2',
+  'town',
+  'postcode',
+  'homeSiteId',
+  'marketingOptIn',
+  'externalSystem',
+  'externalId',
+] as const;
+export type ImportField = (typeof IMPORT_FIELDS)[number];
+
+/** The CSV header of each field as the contract writes it. */
+export const CSV_HEADER: Record<ImportField, string> = {
+  firstName: 'first_name',
+  lastName: 'last_name',
+  email: 'email',
+  memberNumber: 'member_number',
+  dateOfBirth: 'date_of_birth',
+  phone: 'phone',
+  addressLine1: 'address_line1',
+  addressLine2: 'address_line2',
+  town: 'town',
+  postcode: 'postcode',
+  homeSiteId: 'home_site_id',
+  marketingOptIn: 'marketing_opt_in',
+  externalSystem: 'external_system',
+  externalId: 'external_id',
+};
+
+/** Headers every CSV must have. */
+export const REQUIRED_HEADERS: readonly ImportField[] = ['firstName', 'lastName', 'email'];
+
+/** Header or key normalisation: case, spaces, `_` and `-` do not matter. */
+export function normaliseName(name: string): string {
+  return name.replace(/[\s_-]/g, '').toLowerCase();
+}
+
+const BY_NORMALISED = new Map<string, ImportField>(IMPORT_FIELDS.map((f) => [normaliseName(f), f]));
+
+/** The field a header or JSON key names, if any. */
+export function fieldOf(name: string): ImportField | undefined {
+  return BY_NORMALISED.get(normaliseName(name));
+}
+
+/** One row as read: raw text per field (undefined = column absent or empty) plus extra external refs from JSON. */
+export interface RawRow {
+  values: Partial<Record<ImportField, string>>;
+  refs: ExternalRef[];
+}
+
+/** A row that passed validation. Undefined fields leave the member's value as it is. */
+export interface ValidRow {
+  row: number;
+  firstName: string;
+  lastName: string;
+  email: string;
+  emailLower: string;
+  memberNumber?: string;
+  dateOfBirth?: string;
+  phone?: string;
+  addressLine1?: string;
+  addressLine2?: string;
+  town?: string;
+  postcode?: string;
+  homeSiteId?: string;
+  marketingOptIn?: boolean;
+  refs: ExternalRef[];
+}
+
+/** A rejected row: the field and why (one line of the error report). */
+export interface RowError {
+  row: number;
+  field: string;
+  reason: string;
+}
+
+const MAX_LEN: Record<ImportField, number> = {
+  firstName: 100,
+  lastName: 100,
+  email: 254,
+  memberNumber: 32,
+  dateOfBirth: 10,
+  phone: 32,
+  addressLine1: 200,
+  addressLine2: 200,
+  town: 100,
+  postcode: 16,
+  homeSiteId: 64,
+  marketingOptIn: 5,
+  externalSystem: 50,
+  externalId: 100,
+};
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const MEMBER_NUMBER = /^[A-Za-z0-9][A-Za-z0-9_./-]*$/;
+const PHONE = /^[0-9+() .-]+$/;
+const SYSTEM = /^[A-Za-z0-9_.-]+$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+const TRUE = new Set(['true', 'yes', 'y', '1']);
+const FALSE = new Set(['false', 'no', 'n', '0']);
+
+/** Validates and normalises one row against `today` (YYYY-MM-DD); returns the row or its errors. */
+export function validateRow(row: number, raw: RawRow, today: string): { ok: true; value: ValidRow } | { ok: false; errors: RowError[] } {
+  const errors: RowError[] = [];
+  const v: Partial<Record<ImportField, string>> = {};
+  for (const f of IMPORT_FIELDS) {
+    const text = raw.values[f];
+    if (text === undefined) continue;
+    const s = text.trim();
+    if (s === '') continue;
+    const header = CSV_HEADER[f];
+    if (s.length > MAX_LEN[f]) errors.push({ row, field: header, reason: `is ${s.length.toLocaleString('en-GB')} characters long; at most ${MAX_LEN[f]} allowed` });
+    else if (s.includes('\uFFFD')) errors.push({ row, field: header, reason: 'is not valid UTF-8 text (wrong file encoding?)' });
+    else if (/[\r\n]/.test(s)) errors.push({ row, field: header, reason: 'contains a line break' });
+    else if (CONTROL.test(s)) errors.push({ row, field: header, reason: 'contains control characters' });
+    else v[f] = s;
+  }
+  const bad = new Set(errors.map((e) => e.field));
+  for (const f of REQUIRED_HEADERS) {
+    if (v[f] === undefined && !bad.has(CSV_HEADER[f])) errors.push({ row, field: CSV_HEADER[f], reason: 'is required' });
+  }
+  if (v.email !== undefined && !EMAIL.test(v.email)) errors.push({ row, field: 'email', reason: 'is not an email address' });
+  if (v.memberNumber !== undefined && !MEMBER_NUMBER.test(v.memberNumber)) errors.push({ row, field: 'member_number', reason: 'may hold only letters, digits and . _ / -' });
+  if (v.dateOfBirth !== undefined) {
+    if (!isIsoDate(v.dateOfBirth)) errors.push({ row, field: 'date_of_birth', reason: 'is not a date written YYYY-MM-DD' });
+    else if (v.dateOfBirth < '1900-01-01' || v.dateOfBirth > today) errors.push({ row, field: 'date_of_birth', reason: 'is not a plausible date of birth' });
+  }
+  if (v.phone !== undefined && !PHONE.test(v.phone)) errors.push({ row, field: 'phone', reason: 'may hold only digits, spaces and + ( ) . -' });
+  let marketingOptIn: boolean | undefined;
+  if (v.marketingOptIn !== undefined) {
+    const b = v.marketingOptIn.toLowerCase();
+    if (TRUE.has(b)) marketingOptIn = true;
+    else if (FALSE.has(b)) marketingOptIn = false;
+    else errors.push({ row, field: 'marketing_opt_in', reason: 'must be true or false (yes/no, 1/0)' });
+  }
+  const refs: ExternalRef[] = [];
+  if ((v.externalSystem === undefined) !== (v.externalId === undefined)) {
+    const missing = v.externalSystem === undefined ? 'external_system' : 'external_id';
+    if (!bad.has(missing)) errors.push({ row, field: missing, reason: 'is required when the other external reference column is given' });
+  } else if (v.externalSystem !== undefined && v.externalId !== undefined) {
+    if (!SYSTEM.test(v.externalSystem)) errors.push({ row, field: 'external_system', reason: 'may hold only letters, digits and . _ -' });
+    else refs.push({ system: v.externalSystem, id: v.externalId });
+  }
+  for (const r of raw.refs) {
+    if (!SYSTEM.test(r.system) || r.system.length > 50 || r.id.length === 0 || r.id.length > 100) errors.push({ row, field: 'externalRefs', reason: 'each needs a system (letters, digits, . _ -) and an id of at most 100 characters' });
+    else if (!refs.some((x) => x.system === r.system && x.id === r.id)) refs.push(r);
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    value: {
+      row,
+      firstName: v.firstName!,
+      lastName: v.lastName!,
+      email: v.email!,
+      emailLower: v.email!.toLowerCase(),
+      memberNumber: v.memberNumber,
+      dateOfBirth: v.dateOfBirth,
+      phone: v.phone,
+      addressLine1: v.addressLine1,
+      addressLine2: v.addressLine2,
+      town: v.town,
+      postcode: v.postcode,
+      homeSiteId: v.homeSiteId,
+      marketingOptIn,
+      refs,
+    },
+  };
+}

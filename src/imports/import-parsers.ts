@@ -1,0 +1,274 @@
+import fs from 'node:fs';
+import readline from 'node:readline';
+import { parse, type CsvError, type Options } from 'csv-parse';
+import { fieldOf, REQUIRED_HEADERS, CSV_HEADER, type ImportField, type RawRow, type RowError } from './import-fields.js';
+
+/** The body formats an import takes. */
+export type ImportFormat = 'csv' | 'json' | 'ndjson';
+
+/** One item read from a file: a row's raw values, or an error that rejects the row before validation. */
+export type ParsedItem = { row: number; raw: RawRow } | { row: number; error: RowError };
+
+/** The largest single record (row, JSON object or line) read; bigger ones are rejected, bounding memory. */
+export const MAX_RECORD_CHARS = 64 * 1024;
+
+/** What the first line of a CSV says: the field of each column and the required headers missing. */
+export interface CsvHeader {
+  columns: Array<ImportField | undefined>;
+  missing: string[];
+}
+
+function headerOf(record: string[]): CsvHeader {
+  const columns = record.map((h) => fieldOf(h));
+  const missing = REQUIRED_HEADERS.filter((f) => !columns.includes(f)).map((f) => CSV_HEADER[f]);
+  return { columns, missing };
+}
+
+function csvParser() {
+  return parse({
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    max_record_size: MAX_RECORD_CHARS,
+  });
+}
+
+/** Reads only the header line of a spooled CSV. */
+export async function readCsvHeader(file: string): Promise<CsvHeader | undefined> {
+  const input = fs.createReadStream(file, { highWaterMark: 64 * 1024 });
+  const parser = input.pipe(csvParser());
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) return headerOf(record);
+    return undefined;
+  } finally {
+    input.destroy();
+    parser.destroy();
+  }
+}
+
+/**
+ * Streams a CSV file as rows. Row numbers count the header as row 1 (spreadsheet numbering); records the parser
+ * cannot read (bad quoting, oversized) become row errors and parsing continues with the next record.
+ */
+export async function* parseCsv(file: string): AsyncGenerator<ParsedItem> {
+  const skipped: Array<{ error: RowError }> = [];
+  let records = 0;
+  let skips = 0;
+  const parser = parse({
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    max_record_size: MAX_RECORD_CHARS,
+    // Called in file order, so skipped records keep their place among good ones.
+    on_record: (record: string[]) => {
+      records++;
+      return { record, row: records + skips };
+    },
+    on_skip: (err: CsvError | undefined) => {
+      skips++;
+      const reason = err?.code === 'CSV_MAX_RECORD_SIZE' ? `is longer than ${MAX_RECORD_CHARS} characters` : `cannot be read as CSV (${(err?.message ?? 'bad quoting').split(':')[0]})`;
+      skipped.push({ error: { row: records + skips, field: 'row', reason } });
+      return undefined;
+    },
+  } as unknown as Options);
+  const input = fs.createReadStream(file, { highWaterMark: 256 * 1024 });
+  input.pipe(parser);
+  let header: CsvHeader | undefined;
+  let s = 0;
+  try {
+    for await (const item of parser as AsyncIterable<{ record: string[]; row: number }>) {
+      while (s < skipped.length && skipped[s].error.row < item.row) {
+        const e = skipped[s++];
+        if (header) yield { row: e.error.row, error: e.error };
+      }
+      if (!header) {
+        header = headerOf(item.record);
+        continue;
+      }
+      const values: RawRow['values'] = {};
+      const cols = header.columns;
+      for (let i = 0; i < cols.length && i < item.record.length; i++) {
+        const f = cols[i];
+        if (f !== undefined) values[f] = item.record[i];
+      }
+      yield { row: item.row, raw: { values, refs: [] } };
+      if (s > 4096) {
+        skipped.splice(0, s);
+        s = 0;
+      }
+    }
+    while (s < skipped.length) {
+      const e = skipped[s++];
+      yield { row: e.error.row, error: e.error };
+    }
+  } finally {
+    input.destroy();
+  }
+}
+
+/** Maps one JSON object (flat CSV-like keys or the API's member shape) to a raw row. */
+export function rawFromObject(row: number, value: unknown): ParsedItem {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { row, error: { row, field: 'row', reason: 'is not a JSON object' } };
+  const values: RawRow['values'] = {};
+  const refs: RawRow['refs'] = [];
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (key === 'address' && typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      const a = v as Record<string, unknown>;
+      for (const [part, field] of [['line1', 'addressLine1'], ['line2', 'addressLine2'], ['town', 'town'], ['postcode', 'postcode']] as const) {
+        if (typeof a[part] === 'string' || typeof a[part] === 'number') values[field] = String(a[part]);
+      }
+      continue;
+    }
+    if (key === 'externalRefs' && Array.isArray(v)) {
+      for (const r of v) {
+        if (typeof r === 'object' && r !== null && typeof (r as { system?: unknown }).system === 'string' && typeof (r as { id?: unknown }).id === 'string') {
+          refs.push({ system: (r as { system: string }).system, id: (r as { id: string }).id });
+        } else return { row, error: { row, field: 'externalRefs', reason: 'each must be { "system": text, "id": text }' } };
+      }
+      continue;
+    }
+    const field = fieldOf(key);
+    if (field === undefined || v === null || v === undefined) continue;
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') values[field] = String(v);
+    else return { row, error: { row, field: key, reason: 'must be text, a number or true/false' } };
+  }
+  return { row, raw: { values, refs } };
+}
+
+/** The first non-blank character of a spooled file (to tell a JSON array from anything else). */
+export async function firstCharacter(file: string): Promise<string | undefined> {
+  const input = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 64 * 1024 });
+  try {
+    for await (const chunk of input as AsyncIterable<string>) {
+      const m = /[^\s\uFEFF]/.exec(chunk);
+      if (m) return m[0];
+    }
+    return undefined;
+  } finally {
+    input.destroy();
+  }
+}
+
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+const QUOTE = 34;
+const BACKSLASH = 92;
+const COMMA = 44;
+
+/**
+ * Streams the elements of a top-level JSON array one by one without holding the array: a small scanner finds
+ * each element's end (depth, strings, escapes) and JSON.parse reads just that element.
+ */
+export async function* parseJsonArray(file: string): AsyncGenerator<ParsedItem> {
+  const input = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 256 * 1024 });
+  let started = false;
+  let depth = 0;
+  let inString = false;
+  let escape = false;
+  let parts: string[] = [];
+  let partLen = 0;
+  let oversized = false;
+  let row = 0;
+  function finish(text: string): ParsedItem | undefined {
+    const trimmed = text.trim();
+    if (trimmed === '' && !oversized) return undefined;
+    row++;
+    if (oversized) {
+      oversized = false;
+      return { row, error: { row, field: 'row', reason: `is longer than ${MAX_RECORD_CHARS} characters` } };
+    }
+    try {
+      return rawFromObject(row, JSON.parse(trimmed));
+    } catch {
+      return { row, error: { row, field: 'row', reason: 'is not valid JSON' } };
+    }
+  }
+  try {
+    for await (const chunk of input as AsyncIterable<string>) {
+      let start = 0;
+      let i = 0;
+      if (!started) {
+        const at = chunk.indexOf('[');
+        if (at < 0) continue;
+        started = true;
+        i = start = at + 1;
+      }
+      const out: ParsedItem[] = [];
+      for (; i < chunk.length; i++) {
+        const c = chunk.charCodeAt(i);
+        if (inString) {
+          if (escape) escape = false;
+          else if (c === BACKSLASH) escape = true;
+          else if (c === QUOTE) inString = false;
+          continue;
+        }
+        if (c === QUOTE) inString = true;
+        else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+        else if ((c === CLOSE_BRACE || c === CLOSE_BRACKET) && depth > 0) depth--;
+        else if (depth === 0 && (c === COMMA || c === CLOSE_BRACKET)) {
+          const text = parts.join('') + chunk.slice(start, i);
+          parts = [];
+          partLen = 0;
+          const item = finish(text);
+          if (item) out.push(item);
+          start = i + 1;
+          if (c === CLOSE_BRACKET) {
+            for (const o of out) yield o;
+            return;
+          }
+        }
+      }
+      if (!oversized) {
+        const rest = chunk.slice(start);
+        partLen += rest.length;
+        if (partLen > MAX_RECORD_CHARS) {
+          oversized = true;
+          parts = [];
+        } else parts.push(rest);
+      }
+      for (const o of out) yield o;
+    }
+    const tail = finish(parts.join(''));
+    if (tail) yield 'raw' in tail ? { row: tail.row, error: { row: tail.row, field: 'row', reason: 'the JSON array is not closed' } } : tail;
+  } finally {
+    input.destroy();
+  }
+}
+
+/** Streams newline-delimited JSON, one object per line (blank lines ignored; row = line number). */
+export async function* parseNdjson(file: string): AsyncGenerator<ParsedItem> {
+  const input = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 256 * 1024 });
+  const lines = readline.createInterface({ input, crlfDelay: Infinity });
+  let row = 0;
+  try {
+    for await (const line of lines) {
+      row++;
+      const text = row === 1 ? line.replace(/^\uFEFF/, '') : line;
+      if (text.trim() === '') continue;
+      if (text.length > MAX_RECORD_CHARS) {
+        yield { row, error: { row, field: 'row', reason: `is longer than ${MAX_RECORD_CHARS} characters` } };
+        continue;
+      }
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        yield { row, error: { row, field: 'row', reason: 'is not valid JSON' } };
+        continue;
+      }
+      yield rawFromObject(row, value);
+    }
+  } finally {
+    lines.close();
+    input.destroy();
+  }
+}
+
+/** The parser for a format. */
+export function parseFile(file: string, format: ImportFormat): AsyncGenerator<ParsedItem> {
+  return format === 'csv' ? parseCsv(file) : format === 'json' ? parseJsonArray(file) : parseNdjson(file);
+}

@@ -1,0 +1,133 @@
+import type { Kysely } from 'kysely';
+import type { Database, ImportJobsTable } from '../db/schema.js';
+import type { RowError } from './import-fields.js';
+
+/** Counts of an import job. */
+export interface ImportCounts {
+  read: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+}
+
+/** A member-import job. */
+export interface ImportJob {
+  id: string;
+  environmentId: string;
+  apiKeyId: string | null;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  dryRun: boolean;
+  format: 'csv' | 'json' | 'ndjson';
+  counts: ImportCounts;
+  /** Every row up to this number is committed. */
+  committedThroughRow: number;
+  failure: string | null;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+function toJob(r: ImportJobsTable): ImportJob {
+  return {
+    id: r.id,
+    environmentId: r.environment_id,
+    apiKeyId: r.api_key_id,
+    status: r.status,
+    dryRun: r.dry_run === 1,
+    format: r.format,
+    counts: { read: r.rows_read, created: r.rows_created, updated: r.rows_updated, unchanged: r.rows_unchanged, rejected: r.rows_rejected },
+    committedThroughRow: r.committed_through_row,
+    failure: r.failure,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    finishedAt: r.finished_at,
+  };
+}
+
+/** SQL for import jobs and their row errors. */
+export function createImportsRepository(db: Kysely<Database>) {
+  return {
+    transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+      return db.transaction().execute(fn);
+    },
+    async insert(j: ImportJob): Promise<void> {
+      await db
+        .insertInto('import_jobs')
+        .values({
+          id: j.id,
+          environment_id: j.environmentId,
+          api_key_id: j.apiKeyId,
+          status: j.status,
+          dry_run: j.dryRun ? 1 : 0,
+          format: j.format,
+          rows_read: j.counts.read,
+          rows_created: j.counts.created,
+          rows_updated: j.counts.updated,
+          rows_unchanged: j.counts.unchanged,
+          rows_rejected: j.counts.rejected,
+          committed_through_row: j.committedThroughRow,
+          failure: j.failure,
+          created_at: j.createdAt,
+          updated_at: j.updatedAt,
+          finished_at: j.finishedAt,
+        })
+        .execute();
+    },
+    async find(id: string, environmentId: string): Promise<ImportJob | undefined> {
+      const r = await db.selectFrom('import_jobs').selectAll().where('id', '=', id).where('environment_id', '=', environmentId).executeTakeFirst();
+      return r && toJob(r);
+    },
+    /** Saves status, counts, progress and failure (inside the batch's transaction when given). */
+    async save(j: ImportJob, trx: Kysely<Database> = db): Promise<void> {
+      await trx
+        .updateTable('import_jobs')
+        .set({
+          status: j.status,
+          rows_read: j.counts.read,
+          rows_created: j.counts.created,
+          rows_updated: j.counts.updated,
+          rows_unchanged: j.counts.unchanged,
+          rows_rejected: j.counts.rejected,
+          committed_through_row: j.committedThroughRow,
+          failure: j.failure,
+          updated_at: j.updatedAt,
+          finished_at: j.finishedAt,
+        })
+        .where('id', '=', j.id)
+        .execute();
+    },
+    /** Appends row errors numbered from `firstOrd`. */
+    async insertErrors(trx: Kysely<Database>, jobId: string, firstOrd: number, errors: RowError[]): Promise<void> {
+      for (let i = 0; i < errors.length; i += 500) {
+        await trx
+          .insertInto('import_errors')
+          .values(errors.slice(i, i + 500).map((e, k) => ({ job_id: jobId, ord: firstOrd + i + k, row_number: e.row, field: e.field, reason: e.reason })))
+          .execute();
+      }
+    },
+    /** Row errors in order, after `afterOrd`, `limit` at a time. */
+    async errorsPage(jobId: string, afterOrd: number, limit: number): Promise<Array<{ ord: number; row: number; field: string; reason: string }>> {
+      const rows = await db
+        .selectFrom('import_errors')
+        .select(['ord', 'row_number', 'field', 'reason'])
+        .where('job_id', '=', jobId)
+        .where('ord', '>', afterOrd)
+        .orderBy('ord')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({ ord: r.ord, row: r.row_number, field: r.field, reason: r.reason }));
+    },
+    /** Queued or running jobs not touched since `before` (their process is gone). */
+    async stale(before: string): Promise<ImportJob[]> {
+      const rows = await db.selectFrom('import_jobs').selectAll().where('status', 'in', ['queued', 'running']).where('updated_at', '<', before).execute();
+      return rows.map(toJob);
+    },
+    /** Marks jobs as alive. */
+    async touch(ids: string[], now: string): Promise<void> {
+      if (ids.length === 0) return;
+      await db.updateTable('import_jobs').set({ updated_at: now }).where('id', 'in', ids).where('status', 'in', ['queued', 'running']).execute();
+    },
+  };
+}
+export type ImportsRepository = ReturnType<typeof createImportsRepository>;

@@ -1,0 +1,467 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../db/schema.js';
+import { AppError, invalid } from '../errors.js';
+import { newId } from '../ids.js';
+import type { ExternalRef, Member, MembersRepository } from '../members/members.repository.js';
+import { dateIn, type Clock } from '../time.js';
+import { validateRow, type RowError, type ValidRow } from './import-fields.js';
+import { firstCharacter, parseFile, readCsvHeader, type ImportFormat, type ParsedItem } from './import-parsers.js';
+import type { ImportJob, ImportsRepository } from './imports.repository.js';
+import { csvLine, ERROR_REPORT_HEADER } from './error-report.js';
+import { SeenKeys } from './seen-keys.js';
+
+/** The largest import body: 100 MiB. */
+export const MAX_IMPORT_BYTES = 100 * 1024 * 1024;
+
+/** A job not touched for this long belongs to a process that died. */
+const STALE_MS = 2 * 60 * 1000;
+const HEARTBEAT_MS = 30 * 1000;
+
+/** The API view of a job. */
+export interface ImportJobView {
+  id: string;
+  status: ImportJob['status'];
+  dryRun: boolean;
+  format: ImportJob['format'];
+  counts: ImportJob['counts'];
+  committedThroughRow: number;
+  failure: string | null;
+  errorsUrl: string;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+/** State carried across the batches of one run. */
+interface RunState {
+  seen: SeenKeys;
+  sites: Set<string>;
+  today: string;
+}
+
+/** Thrown between batches when the process shuts down. */
+class ShuttingDown extends Error {}
+
+function genNumber(n: number): string {
+  return `M${String(n).padStart(7, '0')}`;
+}
+
+function refKey(r: ExternalRef): string {
+  return `${r.system}\u0000${r.id}`;
+}
+
+/** The member a row describes, merged over the matched member (undefined row fields keep the member's values). */
+function merge(m: Member, r: ValidRow): Member {
+  const refs = [...m.externalRefs];
+  for (const ref of r.refs) if (!refs.some((x) => x.system === ref.system && x.id === ref.id)) refs.push(ref);
+  return {
+    ...m,
+    firstName: r.firstName,
+    lastName: r.lastName,
+    email: r.email,
+    memberNumber: r.memberNumber ?? m.memberNumber,
+    dateOfBirth: r.dateOfBirth ?? m.dateOfBirth,
+    phone: r.phone ?? m.phone,
+    address: {
+      line1: r.addressLine1 ?? m.address.line1,
+      line2: r.addressLine2 ?? m.address.line2,
+      town: r.town ?? m.address.town,
+      postcode: r.postcode ?? m.address.postcode,
+    },
+    homeSiteId: r.homeSiteId ?? m.homeSiteId,
+    marketingOptIn: r.marketingOptIn ?? m.marketingOptIn,
+    externalRefs: refs,
+  };
+}
+
+function sameMember(a: Member, b: Member): boolean {
+  return (
+    a.firstName === b.firstName &&
+    a.lastName === b.lastName &&
+    a.email === b.email &&
+    a.memberNumber === b.memberNumber &&
+    a.dateOfBirth === b.dateOfBirth &&
+    a.phone === b.phone &&
+    a.address.line1 === b.address.line1 &&
+    a.address.line2 === b.address.line2 &&
+    a.address.town === b.address.town &&
+    a.address.postcode === b.address.postcode &&
+    a.homeSiteId === b.homeSiteId &&
+    a.marketingOptIn === b.marketingOptIn &&
+    a.externalRefs.length === b.externalRefs.length
+  );
+}
+
+/**
+ * Member imports as jobs: the body is streamed to a spool file (never held in memory), checked, and imported
+ * in batches that each commit whole in one transaction together with the job's progress — so a job killed
+ * mid-way has exactly `committedThroughRow` rows written and is resumed from there on the next start.
+ */
+export function createImportsService(deps: {
+  repo: ImportsRepository;
+  members: MembersRepository;
+  siteIds: (environmentId: string) => Promise<Set<string>>;
+  clock: Clock;
+  logger: Logger;
+  spoolDir: string;
+  publicUrl?: string;
+}) {
+  const { repo, members, clock, logger } = deps;
+  const options = { batchSize: 1000 };
+  let queue: Promise<void> = Promise.resolve();
+  const active = new Set<string>();
+  let heartbeat: NodeJS.Timeout | undefined;
+  let stopping = false;
+
+  function view(j: ImportJob): ImportJobView {
+    const errorsPath = `/v1/member-imports/${j.id}/errors`;
+    return {
+      id: j.id,
+      status: j.status,
+      dryRun: j.dryRun,
+      format: j.format,
+      counts: { ...j.counts },
+      committedThroughRow: j.committedThroughRow,
+      failure: j.failure,
+      errorsUrl: deps.publicUrl ? new URL(errorsPath, deps.publicUrl).toString() : errorsPath,
+      createdAt: j.createdAt,
+      updatedAt: j.updatedAt,
+      finishedAt: j.finishedAt,
+    };
+  }
+
+  function spoolFile(job: Pick<ImportJob, 'id' | 'format'>): string {
+    return path.join(deps.spoolDir, `${job.id}.${job.format}`);
+  }
+
+  function startHeartbeat(): void {
+    if (heartbeat) return;
+    heartbeat = setInterval(() => {
+      repo.touch([...active], clock.now().toISOString()).catch((err: unknown) => logger.warn({ err }, 'import heartbeat failed'));
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
+  }
+
+  function enqueue(job: ImportJob): void {
+    active.add(job.id);
+    startHeartbeat();
+    queue = queue
+      .then(() => (stopping ? undefined : run(job)))
+      .catch((err: unknown) => logger.error({ err, jobId: job.id }, 'member import crashed'))
+      .finally(() => active.delete(job.id));
+  }
+
+  /** Checks one batch and writes it (unless a dry run) in one transaction with the job's progress. */
+  async function commitBatch(job: ImportJob, items: ParsedItem[], state: RunState): Promise<void> {
+    const errors: RowError[] = [];
+    const valid: ValidRow[] = [];
+    for (const item of items) {
+      if ('error' in item) {
+        errors.push(item.error);
+        continue;
+      }
+      const v = validateRow(item.row, item.raw, state.today);
+      if (!v.ok) {
+        const [first, ...more] = v.errors;
+        errors.push(more.length ? { ...first, reason: `${first.reason} (and ${more.length} more: ${more.map((e) => e.field).join(', ')})` } : first);
+        continue;
+      }
+      const r = v.value;
+      // In-file duplicates: the first row with a reference, member number, or (for rows known only by email) email wins.
+      let dup: RowError | undefined;
+      for (const ref of r.refs) {
+        const prior = state.seen.addOrGet(`r\u0000${refKey(ref)}`, r.row);
+        if (prior !== undefined && !dup) dup = { row: r.row, field: 'external_id', reason: `duplicates row ${prior} (same external reference ${ref.system}:${ref.id})` };
+      }
+      if (r.memberNumber !== undefined) {
+        const prior = state.seen.addOrGet(`n\u0000${r.memberNumber}`, r.row);
+        if (prior !== undefined && !dup) dup = { row: r.row, field: 'member_number', reason: `duplicates row ${prior} (same member number)` };
+      }
+      const priorEmail = state.seen.addOrGet(`e\u0000${r.emailLower}`, r.row);
+      if (priorEmail !== undefined && !dup && r.refs.length === 0 && r.memberNumber === undefined) {
+        dup = { row: r.row, field: 'email', reason: `duplicates row ${priorEmail} (same email; give member_number or external_id to import members who share an email)` };
+      }
+      if (dup) errors.push(dup);
+      else if (r.homeSiteId !== undefined && !state.sites.has(r.homeSiteId)) errors.push({ row: r.row, field: 'home_site_id', reason: 'is not a site of this environment' });
+      else valid.push(r);
+    }
+    const lastRow = items[items.length - 1].row;
+
+    await repo.transaction(async (trx: Kysely<Database>) => {
+      const env = job.environmentId;
+      // Locks the environment's member counter first: look-ups below then see every committed member write.
+      if (!job.dryRun) await members.nextSeq(trx, env, 0);
+      const byRef = await members.byExternalRefs(env, valid.flatMap((r) => r.refs), trx);
+      const byNumber = await members.byMemberNumbers(env, valid.flatMap((r) => (r.memberNumber !== undefined ? [r.memberNumber] : [])), trx);
+      const byEmail = await members.byEmails(env, valid.filter((r) => r.refs.length === 0 && r.memberNumber === undefined).map((r) => r.emailLower), trx);
+
+      const creates: Array<{ row: ValidRow }> = [];
+      const updates: Member[] = [];
+      let unchanged = 0;
+      for (const r of valid) {
+        const refMatches = new Map<string, Member>();
+        for (const ref of r.refs) {
+          const m = byRef.get(refKey(ref));
+          if (m) refMatches.set(m.id, m);
+        }
+        if (refMatches.size > 1) {
+          errors.push({ row: r.row, field: 'external_id', reason: 'the external references belong to different members' });
+          continue;
+        }
+        const numberHolder = r.memberNumber !== undefined ? byNumber.get(r.memberNumber) : undefined;
+        let match: Member | undefined = [...refMatches.values()][0] ?? numberHolder;
+        if (match && numberHolder && numberHolder.id !== match.id) {
+          errors.push({ row: r.row, field: 'member_number', reason: `belongs to another member than external reference ${r.refs[0].system}:${r.refs[0].id}` });
+          continue;
+        }
+        if (!match && r.refs.length === 0 && r.memberNumber === undefined) {
+          const same = byEmail.get(r.emailLower) ?? [];
+          if (same.length > 1) {
+            errors.push({ row: r.row, field: 'email', reason: `matches ${same.length} members; give member_number or external_id to choose one` });
+            continue;
+          }
+          match = same[0];
+        }
+        if (!match) {
+          creates.push({ row: r });
+          continue;
+        }
+        const next = merge(match, r);
+        if (sameMember(match, next)) unchanged++;
+        else updates.push(next);
+      }
+
+      // Member numbers for new members without one: the generator's counter, skipping numbers already taken.
+      const needNumbers = creates.filter((c) => c.row.memberNumber === undefined).length;
+      const generated: string[] = [];
+      while (generated.length < needNumbers) {
+        const want = needNumbers - generated.length;
+        const first = await members.nextNumbers(trx, env, want);
+        const candidates = Array.from({ length: want }, (_, i) => genNumber(first + i));
+        const taken = await members.takenNumbers(env, candidates, trx);
+        generated.push(...candidates.filter((c) => !taken.has(c)));
+      }
+
+      const now = clock.now().toISOString();
+      if (!job.dryRun && creates.length + updates.length > 0) {
+        const firstSeq = await members.nextSeq(trx, env, creates.length + updates.length);
+        let seq = firstSeq;
+        let g = 0;
+        const newMembers: Member[] = creates.map(({ row: r }) => ({
+          id: newId('mem'),
+          environmentId: env,
+          memberNumber: r.memberNumber ?? generated[g++],
+          firstName: r.firstName,
+          lastName: r.lastName,
+          email: r.email,
+          dateOfBirth: r.dateOfBirth ?? null,
+          phone: r.phone ?? null,
+          address: { line1: r.addressLine1 ?? null, line2: r.addressLine2 ?? null, town: r.town ?? null, postcode: r.postcode ?? null },
+          homeSiteId: r.homeSiteId ?? null,
+          marketingOptIn: r.marketingOptIn ?? false,
+          externalRefs: r.refs,
+          seq: seq++,
+          createdAt: now,
+          updatedAt: now,
+        }));
+        await members.insertMany(newMembers, trx);
+        for (const m of updates) await members.update({ ...m, seq: seq++, updatedAt: now }, trx);
+      }
+
+      errors.sort((a, b) => a.row - b.row);
+      await repo.insertErrors(trx, job.id, job.counts.rejected + 1, errors);
+      job.counts.read += items.length;
+      job.counts.created += creates.length;
+      job.counts.updated += updates.length;
+      job.counts.unchanged += unchanged;
+      job.counts.rejected += errors.length;
+      job.committedThroughRow = lastRow;
+      job.updatedAt = now;
+      await repo.save(job, trx);
+    });
+  }
+
+  async function run(job: ImportJob): Promise<void> {
+    const file = spoolFile(job);
+    const resumeAfter = job.committedThroughRow;
+    try {
+      job.status = 'running';
+      job.updatedAt = clock.now().toISOString();
+      await repo.save(job);
+      const state: RunState = { seen: new SeenKeys(), sites: await deps.siteIds(job.environmentId), today: dateIn(clock.now(), 'UTC') };
+      let batch: ParsedItem[] = [];
+      for await (const item of parseFile(file, job.format)) {
+        if (item.row <= resumeAfter) {
+          // Already committed before a restart: only remember its keys for the duplicate check.
+          if ('raw' in item) {
+            const v = validateRow(item.row, item.raw, state.today);
+            if (v.ok) {
+              for (const ref of v.value.refs) state.seen.addOrGet(`r\u0000${refKey(ref)}`, item.row);
+              if (v.value.memberNumber !== undefined) state.seen.addOrGet(`n\u0000${v.value.memberNumber}`, item.row);
+              state.seen.addOrGet(`e\u0000${v.value.emailLower}`, item.row);
+            }
+          }
+          continue;
+        }
+        batch.push(item);
+        if (batch.length >= options.batchSize) {
+          if (stopping) throw new ShuttingDown();
+          await commitBatch(job, batch, state);
+          batch = [];
+        }
+      }
+      if (batch.length > 0) await commitBatch(job, batch, state);
+      job.status = 'succeeded';
+    } catch (err) {
+      if (err instanceof ShuttingDown) {
+        // Left running with its spool file: the next start resumes after the last committed batch.
+        logger.info({ jobId: job.id, after: job.committedThroughRow }, 'member import paused for shutdown');
+        return;
+      }
+      logger.error({ err, jobId: job.id }, 'member import failed');
+      // Reload: the in-memory counts may include a batch that rolled back.
+      const saved = await repo.find(job.id, job.environmentId);
+      if (saved) Object.assign(job, { counts: saved.counts, committedThroughRow: saved.committedThroughRow });
+      job.status = 'failed';
+      job.failure =
+        job.committedThroughRow > 0
+          ? `The import stopped after row ${job.committedThroughRow}: rows up to it are committed (${job.counts.created} created, ${job.counts.updated} updated); later rows were not written.`
+          : 'The import stopped before any row was committed; nothing was written.';
+    }
+    const now = clock.now().toISOString();
+    job.updatedAt = now;
+    job.finishedAt = now;
+    await repo.save(job).catch((err: unknown) => logger.error({ err, jobId: job.id }, 'could not save import job'));
+    await fs.promises.rm(file, { force: true });
+  }
+
+  /** Streams the request body to the spool file, stopping at MAX_IMPORT_BYTES. */
+  async function spool(body: Readable, file: string): Promise<number> {
+    let bytes = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        bytes += chunk.length;
+        if (bytes > MAX_IMPORT_BYTES) cb(new AppError('payload_too_large', `An import may be at most ${MAX_IMPORT_BYTES / 1024 / 1024} MiB.`, [{ path: 'body', message: 'is too large' }]));
+        else cb(null, chunk);
+      },
+    });
+    await fs.promises.mkdir(deps.spoolDir, { recursive: true });
+    try {
+      await pipeline(body, counter, fs.createWriteStream(file, { mode: 0o600 }));
+    } catch (err) {
+      await fs.promises.rm(file, { force: true });
+      if (err instanceof AppError) throw err;
+      throw new AppError('validation_failed', 'The request body could not be read completely.', [{ path: 'body', message: 'was cut short' }]);
+    }
+    return bytes;
+  }
+
+  const service = {
+    options,
+
+    /** Accepts an import: spools the body, checks the format (CSV headers: 400 naming a missing one), queues the job. */
+    async accept(environmentId: string, apiKeyId: string | null, format: ImportFormat, body: Readable, dryRun: boolean): Promise<ImportJobView> {
+      const now = clock.now().toISOString();
+      const job: ImportJob = {
+        id: newId('imp'),
+        environmentId,
+        apiKeyId,
+        status: 'queued',
+        dryRun,
+        format,
+        counts: { read: 0, created: 0, updated: 0, unchanged: 0, rejected: 0 },
+        committedThroughRow: 0,
+        failure: null,
+        createdAt: now,
+        updatedAt: now,
+        finishedAt: null,
+      };
+      const file = spoolFile(job);
+      const bytes = await spool(body, file);
+      try {
+        if (bytes === 0) throw invalid([{ path: 'body', message: 'is empty' }]);
+        if (format === 'csv') {
+          const header = await readCsvHeader(file);
+          if (!header) throw invalid([{ path: 'body', message: 'has no header line' }]);
+          if (header.missing.length > 0) {
+            throw invalid(
+              header.missing.map((h) => ({ path: h, message: 'required column is missing from the CSV header' })),
+              `The CSV header lacks required column(s): ${header.missing.join(', ')}.`,
+            );
+          }
+        } else if (format === 'json' && (await firstCharacter(file)) !== '[') {
+          throw invalid([{ path: 'body', message: 'must be a JSON array of members' }]);
+        }
+      } catch (err) {
+        await fs.promises.rm(file, { force: true });
+        throw err;
+      }
+      await repo.insert(job);
+      enqueue(job);
+      return view(job);
+    },
+
+    /** A job of the environment; 404 otherwise. */
+    async get(environmentId: string, id: string): Promise<ImportJobView> {
+      const job = await repo.find(id, environmentId);
+      if (!job) throw new AppError('not_found', `No member import ${id}.`);
+      return view(job);
+    },
+
+    /** The error report as CSV lines (header first), read from the store page by page. */
+    async errorReport(environmentId: string, id: string): Promise<AsyncGenerator<string>> {
+      const job = await repo.find(id, environmentId);
+      if (!job) throw new AppError('not_found', `No member import ${id}.`);
+      return (async function* () {
+        yield ERROR_REPORT_HEADER;
+        let after = 0;
+        for (;;) {
+          const page = await repo.errorsPage(id, after, 2000);
+          if (page.length === 0) return;
+          yield page.map((e) => csvLine([e.row, e.field, e.reason])).join('');
+          after = page[page.length - 1].ord;
+        }
+      })();
+    },
+
+    /**
+     * After a restart: jobs left queued or running by a dead process resume from their last committed batch
+     * when their spool file is here; otherwise they are marked failed, saying what was written.
+     */
+    async recover(): Promise<void> {
+      const stale = await repo.stale(new Date(clock.now().getTime() - STALE_MS).toISOString());
+      for (const job of stale) {
+        if (active.has(job.id)) continue;
+        if (fs.existsSync(spoolFile(job))) {
+          logger.info({ jobId: job.id, after: job.committedThroughRow }, 'resuming member import');
+          enqueue(job);
+        } else {
+          const now = clock.now().toISOString();
+          job.status = 'failed';
+          job.failure = `The server stopped during the import. Rows up to ${job.committedThroughRow} are committed (${job.counts.created} created, ${job.counts.updated} updated, ${job.counts.unchanged} unchanged, ${job.counts.rejected} rejected); later rows were not written.`;
+          job.updatedAt = now;
+          job.finishedAt = now;
+          await repo.save(job);
+        }
+      }
+    },
+
+    /** Resolves when every queued job has finished (tests, shutdown). */
+    whenIdle: (): Promise<void> => queue,
+
+    /** Pauses the running job after its current batch (resumed on the next start) and stops the heartbeat. */
+    async close(): Promise<void> {
+      stopping = true;
+      if (heartbeat) clearInterval(heartbeat);
+      heartbeat = undefined;
+      await queue;
+    },
+  };
+  return service;
+}
+export type ImportsService = ReturnType<typeof createImportsService>;

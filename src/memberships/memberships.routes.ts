@@ -1,0 +1,45 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { problems } from '../http/schemas.js';
+import { keyActor } from '../public-api/actor.js';
+import { IdParams } from '../public-api/common.schemas.js';
+import { v1Route } from '../public-api/docs.js';
+import { CancelMembershipBody, MembershipFeedPage, MembershipFeedQuery } from './memberships.schemas.js';
+import { membershipView, type MembershipsService } from './memberships.service.js';
+
+/** /v1/memberships: the change feed, one membership, cancellation. */
+export function membershipsRoutes(deps: { memberships: MembershipsService }): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const Params = IdParams('ms');
+
+    const feed = v1Route(
+      'memberships:read',
+      ['Memberships'],
+      'The membership change feed (keeps CoursePro in step with FLOW’s statuses)',
+      'Memberships in the order they changed. `updatedSince` starts the feed at an instant; `integration=coursepro` keeps only types CoursePro maps. Follow `nextCursor` until null and keep the last one: no change is skipped.',
+    );
+    app.get(
+      '/v1/memberships',
+      { ...feed, schema: { ...feed.schema, querystring: MembershipFeedQuery, response: { 200: MembershipFeedPage, ...problems(400, 401, 403, 429) } } },
+      async (request) => deps.memberships.feed(request.apiKey.environment.id, request.query),
+    );
+
+    const get = v1Route('memberships:read', ['Memberships'], 'Get a membership');
+    app.get(
+      '/v1/memberships/:id',
+      { ...get, schema: { ...get.schema, params: Params, response: { 200: Type.Ref('Membership'), ...problems(401, 403, 404, 429) } } },
+      async (request) => membershipView(await deps.memberships.get(request.apiKey.environment.id, request.params.id)),
+    );
+
+    const cancel = v1Route(
+      'memberships:write',
+      ['Memberships'],
+      'Cancel a membership now',
+      'Cancelling an already cancelled membership answers it unchanged; an expired or lapsed one is 409 `conflict`.',
+    );
+    app.post(
+      '/v1/memberships/:id/cancel',
+      { ...cancel, schema: { ...cancel.schema, params: Params, body: Type.Optional(CancelMembershipBody), response: { 200: Type.Ref('Membership'), ...problems(400, 401, 403, 404, 409, 415, 429) } } },
+      async (request) => membershipView(await deps.memberships.cancel(request.apiKey.environment.id, request.params.id, request.body?.reason, keyActor(request))),
+    );
+  };
+}

@@ -1,0 +1,150 @@
+import type { Kysely } from 'kysely';
+import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { Database } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { newId } from '../ids.js';
+import { decodeCursor, feedPageOf, pageOf } from '../public-api/paging.js';
+import type { Clock } from '../time.js';
+import type { Membership, MembershipStatus, MembershipsRepository } from './memberships.repository.js';
+import type { MembershipView } from './memberships.schemas.js';
+
+/** The API view of a membership. */
+export function membershipView(m: Membership): MembershipView {
+  return {
+    id: m.id,
+    memberId: m.memberId,
+    membershipTypeId: m.membershipTypeId,
+    siteId: m.siteId,
+    status: m.status,
+    startDate: m.startDate,
+    endDate: m.endDate,
+    pricePence: m.pricePence,
+    cancelledAt: m.cancelledAt,
+    cancelReason: m.cancelReason,
+    createdAt: m.createdAt,
+    updatedAt: m.updatedAt,
+  };
+}
+
+/** Statuses from which a membership can still be cancelled. */
+const CANCELLABLE: readonly MembershipStatus[] = ['pending', 'future', 'active', 'frozen', 'suspended'];
+
+/** What creating a membership takes (checkout, seed data). */
+export interface NewMembership {
+  memberId: string;
+  membershipTypeId: string;
+  siteId?: string | null;
+  status: MembershipStatus;
+  startDate: string;
+  endDate?: string | null;
+  pricePence: number;
+  source: string;
+}
+
+/** Memberships: per member, the change feed (CoursePro), creation and cancellation. */
+export function createMembershipsService(deps: {
+  repo: MembershipsRepository;
+  clock: Clock;
+  audit: AuditService;
+  /** Resolves a member of the environment (404 otherwise). */
+  memberExists: (environmentId: string, memberId: string) => Promise<boolean>;
+}) {
+  const { repo, clock, audit, memberExists } = deps;
+  return {
+    /** One page of a member's memberships, oldest first; 404 when the member is not in the environment. */
+    async listForMember(environmentId: string, memberId: string, q: { limit?: number; cursor?: string }) {
+      if (!(await memberExists(environmentId, memberId))) throw new AppError('not_found', `No member ${memberId}.`);
+      const limit = q.limit ?? 25;
+      const after = decodeCursor(q.cursor, { c: 'string', i: 'string' });
+      const rows = await repo.listForMember(environmentId, memberId, { limit, after: after && { createdAt: String(after.c), id: String(after.i) } });
+      const page = pageOf(rows, limit, (m) => ({ c: m.createdAt, i: m.id }));
+      return { data: page.data.map(membershipView), nextCursor: page.nextCursor };
+    },
+
+    /** The change feed: memberships in the order they changed, optionally since an instant and for one integration. */
+    async feed(environmentId: string, q: { limit?: number; cursor?: string; updatedSince?: string; integration?: 'none' | 'coursepro'; status?: MembershipStatus }) {
+      const limit = q.limit ?? 25;
+      const after = decodeCursor(q.cursor, { s: 'number' });
+      const rows = await repo.listChanged(environmentId, {
+        limit,
+        updatedSince: q.updatedSince !== undefined ? new Date(q.updatedSince).toISOString() : undefined,
+        afterSeq: after && Number(after.s),
+        integration: q.integration,
+        status: q.status,
+      });
+      const page = feedPageOf(rows, limit, (m) => ({ s: m.seq }), q.cursor);
+      return { data: page.data.map(membershipView), nextCursor: page.nextCursor, resumeCursor: page.resumeCursor };
+    },
+
+    /** A membership of the environment; 404 otherwise. */
+    async get(environmentId: string, id: string): Promise<Membership> {
+      const m = await repo.find(id, environmentId);
+      if (!m) throw new AppError('not_found', `No membership ${id}.`);
+      return m;
+    },
+
+    /** Creates a membership (inside the caller's transaction when given). The caller has checked member, type and site. */
+    async create(environmentId: string, input: NewMembership, actor: Actor, trxIn?: Kysely<Database>): Promise<Membership> {
+      const run = async (trx: Kysely<Database>) => {
+        const seq = await repo.nextSeq(trx, environmentId);
+        const now = clock.now().toISOString();
+        const m: Membership = {
+          id: newId('ms'),
+          environmentId,
+          memberId: input.memberId,
+          membershipTypeId: input.membershipTypeId,
+          siteId: input.siteId ?? null,
+          status: input.status,
+          startDate: input.startDate,
+          endDate: input.endDate ?? null,
+          pricePence: input.pricePence,
+          source: input.source,
+          cancelledAt: null,
+          cancelReason: null,
+          seq,
+          createdAt: now,
+          updatedAt: now,
+        };
+        await repo.insert(m, trx);
+        await audit.record({ environmentId, actor, action: 'membership.created', targetType: 'membership', targetId: m.id, changes: { status: m.status, source: m.source } }, trx);
+        return m;
+      };
+      return trxIn ? run(trxIn) : repo.transaction(run);
+    },
+
+    /** Sets a membership's status (e.g. checkout completing a pending one). */
+    async setStatus(environmentId: string, id: string, status: MembershipStatus, actor: Actor, trxIn?: Kysely<Database>): Promise<Membership> {
+      const run = async (trx: Kysely<Database>) => {
+        const seq = await repo.nextSeq(trx, environmentId);
+        const current = await repo.find(id, environmentId, trx);
+        if (!current) throw new AppError('not_found', `No membership ${id}.`);
+        if (current.status === status) return current;
+        const next: Membership = { ...current, status, seq, updatedAt: clock.now().toISOString() };
+        await repo.update(next, trx);
+        await audit.record({ environmentId, actor, action: 'membership.status_changed', targetType: 'membership', targetId: id, changes: { from: current.status, to: status } }, trx);
+        return next;
+      };
+      return trxIn ? run(trxIn) : repo.transaction(run);
+    },
+
+    /** Cancels a membership now. Cancelling a cancelled one answers it unchanged; an expired or lapsed one is 409. */
+    async cancel(environmentId: string, id: string, reason: string | undefined, actor: Actor): Promise<Membership> {
+      return repo.transaction(async (trx) => {
+        const seq = await repo.nextSeq(trx, environmentId);
+        const current = await repo.find(id, environmentId, trx);
+        if (!current) throw new AppError('not_found', `No membership ${id}.`);
+        if (current.status === 'cancelled') return current;
+        if (!CANCELLABLE.includes(current.status)) throw new AppError('conflict', `A membership that is ${current.status} cannot be cancelled.`, [{ path: 'status', message: `is ${current.status}` }]);
+        const now = clock.now().toISOString();
+        const next: Membership = { ...current, status: 'cancelled', cancelledAt: now, cancelReason: reason ?? null, seq, updatedAt: now };
+        await repo.update(next, trx);
+        await audit.record({ environmentId, actor, action: 'membership.cancelled', targetType: 'membership', targetId: id, changes: { from: current.status } }, trx);
+        return next;
+      });
+    },
+
+    /** True when the member holds an active membership. */
+    hasActive: (environmentId: string, memberId: string) => repo.hasStatus(environmentId, memberId, ['active']),
+  };
+}
+export type MembershipsService = ReturnType<typeof createMembershipsService>;

@@ -1,0 +1,62 @@
+import { SYSTEM_ACTOR } from '../audit/audit.service.js';
+import type { Deps } from '../deps.js';
+import type { Environment } from '../environments/environments.repository.js';
+import type { MembershipStatus } from '../memberships/memberships.repository.js';
+import { addDays, dateIn } from '../time.js';
+
+const FIRST = ['Olivia', 'Jack', 'Amelia', 'Harry', 'Isla', 'Oliver', 'Ava', 'George', 'Mia', 'Noah', 'Ella', 'Leo', 'Grace', 'Arthur', 'Freya', 'Oscar', 'Lily', 'Charlie', 'Sophie', 'Thomas'];
+const LAST = ['Smith', 'Jones', 'Taylor', 'Brown', 'Williams', 'Wilson', 'Johnson', 'Davies', 'Patel', 'Wright', 'Walker', 'Evans', 'Khan', 'Roberts', 'Green', 'Hall', 'Wood', 'Clarke', 'Hughes', 'Edwards'];
+const STREETS = ['High Street', 'Station Road', 'Church Lane', 'Park Avenue', 'Victoria Road', 'Mill Lane'];
+
+/** Demo data of the public API: sites, membership types (some CoursePro), members with memberships in every status. */
+export async function seedPublicApi(deps: Deps, env: Environment): Promise<void> {
+  const sites = [
+    await deps.sites.create(env.id, { code: 'RVS', name: 'Riverside Leisure Centre', addressLine1: '1 Riverside Way', town: 'Leeds', postcode: 'LS1 4AP', phone: '0113 496 0000' }),
+    await deps.sites.create(env.id, { code: 'NPK', name: 'Northpark Pool & Gym', addressLine1: '22 Park Road', town: 'Harrogate', postcode: 'HG1 5QA', phone: '01423 496 000' }),
+    await deps.sites.create(env.id, { code: 'VLS', name: 'Valley Sports Hall', addressLine1: 'Valley Lane', town: 'Otley', postcode: 'LS21 3AB', phone: '01943 496 000' }),
+  ];
+  const types = [
+    await deps.membershipTypes.create(env.id, { name: 'GYM-ADULT-DD', friendlyName: 'Adult Gym – Monthly', group: 'Gym', category: 'Adult', pricePence: 3499, paymentType: 'recurring', billingPeriod: 'month', joiningFeePence: 1500 }),
+    await deps.membershipTypes.create(env.id, { name: 'GYM-CONC-DD', friendlyName: 'Concession Gym – Monthly', group: 'Gym', category: 'Concession', pricePence: 2299, paymentType: 'recurring', billingPeriod: 'month' }),
+    await deps.membershipTypes.create(env.id, { name: 'ALL-ANNUAL', friendlyName: 'All Inclusive – Annual', group: 'All Inclusive', category: 'Adult', pricePence: 42000, paymentType: 'fixed', durationMonths: 12 }),
+    await deps.membershipTypes.create(env.id, { name: 'SWIM-CASUAL', friendlyName: 'Casual Swim', group: 'Swimming', category: 'Adult', pricePence: 550, paymentType: 'session' }),
+    await deps.membershipTypes.create(env.id, { name: 'LTS-STAGE1', friendlyName: 'Learn to Swim – Stage 1', group: 'Swimming Lessons', category: 'Junior', pricePence: 2850, paymentType: 'recurring', billingPeriod: 'month', integration: 'coursepro' }),
+    await deps.membershipTypes.create(env.id, { name: 'LTS-STAGE2', friendlyName: 'Learn to Swim – Stage 2', group: 'Swimming Lessons', category: 'Junior', pricePence: 2850, paymentType: 'recurring', billingPeriod: 'month', integration: 'coursepro' }),
+    await deps.membershipTypes.create(env.id, { name: 'LTS-ADULT', friendlyName: 'Adult Swimming Lessons', group: 'Swimming Lessons', category: 'Adult', pricePence: 3600, paymentType: 'recurring', billingPeriod: 'month', integration: 'coursepro' }),
+    await deps.membershipTypes.create(env.id, { name: 'NPK-GYM-DD', friendlyName: 'Northpark Gym Only', group: 'Gym', category: 'Adult', pricePence: 2599, paymentType: 'recurring', billingPeriod: 'month', siteId: sites[1].id }),
+  ];
+  const statuses: MembershipStatus[] = ['active', 'active', 'active', 'pending', 'future', 'frozen', 'suspended', 'cancelled', 'expired', 'lapsed'];
+  const today = dateIn(deps.clock.now(), env.timeZone);
+  for (let i = 0; i < 60; i++) {
+    const first = FIRST[i % FIRST.length];
+    const last = LAST[(i * 7) % LAST.length];
+    const site = sites[i % sites.length];
+    const junior = i % 4 === 0;
+    const year = junior ? 2014 + (i % 8) : 1960 + ((i * 3) % 45);
+    const member = await deps.members.create(
+      env.id,
+      {
+        firstName: first,
+        lastName: last,
+        email: `${first}.${last}${i}@example.com`.toLowerCase(),
+        memberNumber: `D${String(100001 + i)}`,
+        dateOfBirth: `${year}-${String((i % 12) + 1).padStart(2, '0')}-${String((i % 27) + 1).padStart(2, '0')}`,
+        phone: `07700 900${String(100 + i).padStart(3, '0')}`,
+        address: { line1: `${(i % 90) + 1} ${STREETS[i % STREETS.length]}`, town: site.town, postcode: site.postcode },
+        homeSiteId: site.id,
+        marketingOptIn: i % 3 === 0,
+        externalRefs: junior ? [{ system: 'coursepro', id: `CP-${5000 + i}` }] : [],
+      },
+      SYSTEM_ACTOR,
+    );
+    const status = statuses[i % statuses.length];
+    const type = junior ? types[4 + (i % 3)] : types[i % 4];
+    const start = status === 'future' ? addDays(today, 14) : addDays(today, -30 * ((i % 18) + 1));
+    const end = status === 'expired' || status === 'lapsed' || status === 'cancelled' ? addDays(today, -(i % 20) - 1) : type.paymentType === 'fixed' ? addDays(start, 365) : null;
+    await deps.memberships.create(
+      env.id,
+      { memberId: member.id, membershipTypeId: type.id, siteId: type.siteId ?? site.id, status, startDate: start, endDate: end, pricePence: type.pricePence, source: 'seed' },
+      SYSTEM_ACTOR,
+    );
+  }
+}

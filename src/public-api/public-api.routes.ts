@@ -1,0 +1,31 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { attendanceRoutes } from '../attendance/attendance.routes.js';
+import type { Deps } from '../deps.js';
+import { membersRoutes } from '../members/members.routes.js';
+import { membershipTypesRoutes } from '../membership-types/membership-types.routes.js';
+import { membershipsRoutes } from '../memberships/memberships.routes.js';
+import { sitesRoutes } from '../sites/sites.routes.js';
+import { importsRoutes } from '../imports/imports.routes.js';
+import { SiteSchema } from '../sites/sites.schemas.js';
+import { MembershipTypeSchema } from '../membership-types/membership-types.schemas.js';
+import { MemberSchema } from '../members/members.schemas.js';
+import { MembershipSchema } from '../memberships/memberships.schemas.js';
+import { AttendanceSchema } from '../attendance/attendance.schemas.js';
+
+/** Registers every /v1 resource route of the public API. */
+export function publicApiRoutes(deps: Deps): FastifyPluginAsync {
+  return async (app) => {
+    // Shared by sibling route plugins (e.g. a member's memberships), so added once here.
+    for (const schema of [SiteSchema, MembershipTypeSchema, MemberSchema, MembershipSchema, AttendanceSchema]) app.addSchema(schema);
+    await app.register(sitesRoutes(deps));
+    await app.register(membershipTypesRoutes(deps));
+    await app.register(membersRoutes(deps));
+    await app.register(membershipsRoutes(deps));
+    await app.register(attendanceRoutes(deps));
+    await app.register(importsRoutes(deps));
+    // Imports left behind by a stopped process resume (or are marked failed) once the app is ready.
+    app.addHook('onReady', async () => {
+      deps.imports.recover().catch((err: unknown) => deps.logger.error({ err }, 'import recovery failed'));
+    });
+  };
+}

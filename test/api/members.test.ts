@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
+import { buildTestApp, type TestApp } from '../helpers.js';
+import { auth, makeWorld, type ApiWorld } from './fixtures.js';
+
+describe('members', () => {
+  let t: TestApp;
+  let w: ApiWorld;
+  let k: Record<string, string>;
+  beforeAll(async () => {
+    t = await buildTestApp();
+    w = await makeWorld(t);
+    k = auth(w.keys.flow_api);
+  });
+  afterAll(async () => t.close());
+
+  const create = (i: number | string) => t.deps.members.create(w.env.id, { firstName: `F${i}`, lastName: `L${i}`, email: `m${i}@page.example` }, SYSTEM_ACTOR);
+  const get = (url: string) => t.app.inject({ method: 'GET', url, headers: k });
+
+  it('creates a member with the contract shape and required fields', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/members',
+      headers: k,
+      payload: { firstName: 'Grace', lastName: 'Hopper', email: 'Grace@Example.com', dateOfBirth: '1990-12-09', address: { line1: '1 Navy Way', postcode: 'LS1 1AA' }, homeSiteId: w.siteId, marketingOptIn: true, externalRefs: [{ system: 'crm', id: '77' }] },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const m = res.json();
+    expect(Object.keys(m).sort()).toEqual(['address', 'createdAt', 'dateOfBirth', 'email', 'externalRefs', 'firstName', 'homeSiteId', 'id', 'lastName', 'marketingOptIn', 'memberNumber', 'phone', 'updatedAt'].sort());
+    expect(m.id).toMatch(/^mem_/);
+    expect(m.address).toEqual({ line1: '1 Navy Way', line2: null, town: null, postcode: 'LS1 1AA' });
+    expect(res.headers.etag).toBeDefined();
+    const missing = await t.app.inject({ method: 'POST', url: '/v1/members', headers: k, payload: { firstName: 'No' } });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().errors.map((e: { path: string }) => e.path).sort()).toEqual(['email', 'lastName']);
+    const byEmail = await get('/v1/members?email=grace%40example.COM');
+    expect(byEmail.json().data.map((x: { id: string }) => x.id)).toEqual([m.id]);
+    const taken = await t.app.inject({ method: 'POST', url: '/v1/members', headers: k, payload: { firstName: 'A', lastName: 'B', email: 'x@y.example', memberNumber: m.memberNumber } });
+    expect(taken.statusCode).toBe(409);
+  });
+
+  it('pages are stable under inserts: every member seen exactly once', async () => {
+    for (let i = 0; i < 12; i++) await create(`p${i}`);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let inserted = 0;
+    do {
+      const res = await get(`/v1/members?limit=5${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.statusCode).toBe(200);
+      const page = res.json();
+      seen.push(...page.data.map((m: { id: string }) => m.id));
+      cursor = page.nextCursor;
+      // Insert between page reads, with the same timestamp (fixed clock) and random ids.
+      for (let i = 0; i < 3; i++) await create(`ins${inserted++}`);
+    } while (cursor);
+    expect(new Set(seen).size).toBe(seen.length);
+    const before = await t.deps.membersRepo.count(w.env.id);
+    expect(seen.length).toBeGreaterThanOrEqual(14);
+    expect(seen.length).toBeLessThanOrEqual(before);
+    const bad = await get('/v1/members?cursor=not-a-cursor');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].path).toBe('cursor');
+    expect((await get('/v1/members?limit=101')).statusCode).toBe(400);
+    expect((await get('/v1/members?limit=0')).statusCode).toBe(400);
+  });
+
+  it('updatedSince returns changes in order without gaps, and a cursor continues from the last', async () => {
+    t.clock.advance(60_000);
+    const since = t.clock.now().toISOString();
+    const feed: string[] = [];
+    let cursor: string | null = null;
+    const drain = async () => {
+      for (;;) {
+        const res = await get(`/v1/members?updatedSince=${since}&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(res.statusCode, res.body).toBe(200);
+        const page = res.json();
+        feed.push(...page.data.map((m: { id: string }) => m.id));
+        // The resume cursor marks the last change seen; the next poll continues from it.
+        cursor = page.resumeCursor;
+        if (!page.nextCursor) return;
+        expect(page.resumeCursor).toBe(page.nextCursor);
+      }
+    };
+    const changed: string[] = [];
+    for (let i = 0; i < 5; i++) changed.push((await create(`u${i}`)).id);
+    // A member changed while we page: it moves to the end of the feed, never into a gap.
+    await drain();
+    const touched = changed[1];
+    await t.deps.members.update(w.env.id, touched, { phone: '0113 000 0000' }, SYSTEM_ACTOR);
+    changed.push(touched);
+    const later = (await create('u-late')).id;
+    changed.push(later);
+    // Continue from the last cursor we held.
+    await drain();
+    // Every change appears exactly once, in change order: the touched member again after its change.
+    expect(feed).toEqual(changed);
+    await drain();
+    expect(feed).toEqual(changed);
+  });
+
+  it('Idempotency-Key: same key and body replays; another body is 409', async () => {
+    const body = { firstName: 'Idem', lastName: 'Potent', email: 'idem@example.com' };
+    const h = { ...k, 'idempotency-key': 'create-idem-1' };
+    const first = await t.app.inject({ method: 'POST', url: '/v1/members', headers: h, payload: body });
+    const count = await t.deps.membersRepo.count(w.env.id);
+    const again = await t.app.inject({ method: 'POST', url: '/v1/members', headers: h, payload: { email: 'idem@example.com', lastName: 'Potent', firstName: 'Idem' } });
+    expect(first.statusCode).toBe(201);
+    expect(again.statusCode).toBe(201);
+    expect(again.json()).toEqual(first.json());
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(await t.deps.membersRepo.count(w.env.id)).toBe(count);
+    const other = await t.app.inject({ method: 'POST', url: '/v1/members', headers: h, payload: { ...body, firstName: 'Other' } });
+    expect(other.statusCode).toBe(409);
+    expect(other.json().code).toBe('conflict');
+    // After 24 hours the key may be used afresh.
+    t.clock.advance(24 * 3600 * 1000 + 1000);
+    const fresh = await t.app.inject({ method: 'POST', url: '/v1/members', headers: h, payload: { ...body, firstName: 'Other' } });
+    expect(fresh.statusCode).toBe(201);
+    expect(fresh.json().id).not.toBe(first.json().id);
+    // A request that failed validation does not burn the key.
+    const h2 = { ...k, 'idempotency-key': 'create-idem-2' };
+    const failed = await t.app.inject({ method: 'POST', url: '/v1/members', headers: h2, payload: { ...body, homeSiteId: 'site_nope' } });
+    expect(failed.statusCode).toBe(400);
+    const retried = await t.app.inject({ method: 'POST', url: '/v1/members', headers: h2, payload: body });
+    expect(retried.statusCode).toBe(201);
+  });
+
+  it('If-Match: a stale ETag is 412 precondition_failed and changes nothing', async () => {
+    const m = await create('etag');
+    const read = await get(`/v1/members/${m.id}`);
+    const etag = read.headers.etag as string;
+    expect(etag).toMatch(/^".+"$/);
+    const ok = await t.app.inject({ method: 'PATCH', url: `/v1/members/${m.id}`, headers: { ...k, 'if-match': etag }, payload: { firstName: 'First' } });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.headers.etag).not.toBe(etag);
+    const stale = await t.app.inject({ method: 'PATCH', url: `/v1/members/${m.id}`, headers: { ...k, 'if-match': etag }, payload: { firstName: 'Second' } });
+    expect(stale.statusCode).toBe(412);
+    expect(stale.json().code).toBe('precondition_failed');
+    expect((await get(`/v1/members/${m.id}`)).json().firstName).toBe('First');
+    const noHeader = await t.app.inject({ method: 'PATCH', url: `/v1/members/${m.id}`, headers: k, payload: { phone: null, address: { town: 'York' } } });
+    expect(noHeader.statusCode).toBe(200);
+    expect(noHeader.json().address.town).toBe('York');
+    const empty = await t.app.inject({ method: 'PATCH', url: `/v1/members/${m.id}`, headers: k, payload: {} });
+    expect(empty.statusCode).toBe(400);
+  });
+});
