@@ -117,7 +117,7 @@ export async function startRedis(): Promise<{ url: string; port: number; stop():
   }
   async function stop() {
     const p = proc;
-    if (!p || p.exitCode !== null) return;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const gone = new Promise((r) => p.once('exit', r));
     p.kill('SIGKILL');
     await gone;

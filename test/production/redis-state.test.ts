@@ -90,6 +90,13 @@ describe.skipIf(!REDIS_URL)('Redis shared state', () => {
       // ... and after the outage b is told to drop its caches: the message it missed cannot be relied on
       // (it is re-sent when the publisher reconnects, but b's subscription may come back later than that).
       await until(() => heardB.includes(RESYNC));
+      // Shutting down while Redis is away does not hang.
+      const c = await createRedisState(redis.url, quiet, { prefix });
+      c.subscribe('inv', () => undefined);
+      await redis.stop();
+      const closing = Date.now();
+      await c.close();
+      expect(Date.now() - closing).toBeLessThan(1000);
     } finally {
       await redis.stop();
     }
