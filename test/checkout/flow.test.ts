@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, fixedClock, type TestApp } from '../helpers.js';
+import { buildTestApp, capturedLogs, fixedClock, type TestApp } from '../helpers.js';
 import { DECLINED_REASON } from '../../src/checkout/test-provider.js';
 import { cardForm, checkoutWorld, csrfOf, form } from './fixtures.js';
 
@@ -271,5 +271,27 @@ describe('hosted checkout flow (server-rendered forms)', () => {
     expect(blocked.statusCode).toBe(429);
     expect(blocked.body).toContain('Too many payment attempts');
     expect((await session(id)).status).toBe('open');
+  });
+
+  it('never stores or logs card numbers, security codes or bank account numbers', async () => {
+    const { id, csrf } = await open();
+    await post(id, 'pay', cardForm(csrf, '4000 0000 0000 3220', { cardCvc: '987' }));
+    await post(id, 'confirm', { csrf, outcome: 'approve' });
+    const dd = await open();
+    await post(dd.id, 'pay', { ...cardForm(dd.csrf), method: 'direct_debit', accountHolder: 'Ada L', sortCode: '200000', accountNumber: '31926819', ddConfirm: 'yes' });
+    const db = t.deps.store.db;
+    const stored = JSON.stringify([
+      await db.selectFrom('checkout_sessions').selectAll().execute(),
+      await db.selectFrom('payments').selectAll().execute(),
+      await db.selectFrom('test_provider_mandates').selectAll().execute(),
+      await db.selectFrom('audit_events').selectAll().execute(),
+    ]);
+    const logs = capturedLogs.join('');
+    for (const secret of ['4242424242424242', '4242 4242 4242 4242', '4000000000003220', '4000 0000 0000 3220', '"987"', '31926819']) {
+      expect(stored, secret).not.toContain(secret);
+      expect(logs, secret).not.toContain(secret);
+    }
+    expect(stored).toContain('"card_last4":"3220"');
+    expect(stored).toContain('"account_last4":"6819"');
   });
 });
