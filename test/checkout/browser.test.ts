@@ -179,6 +179,7 @@ describe.skipIf(!hasChromium)('hosted checkout in Chromium', () => {
     await Promise.all([p.waitForURL(`${base}/checkout/${s.id}/pay`), p.click('[data-testid=pay]')]);
     await expect(p.textContent('[data-testid=alert]')).resolves.toContain(DECLINED_REASON);
     expect(await p.inputValue('#f-cardNumber')).toBe('');
+    await p.screenshot({ path: path.join(path.dirname(SCREENSHOT), 'checkout-declined.png') });
     expect(await w.membershipCount()).toBe(before);
     expect(await w.memberCount()).toBe(members);
     await p.context().close();
