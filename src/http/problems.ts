@@ -42,6 +42,15 @@ const BY_FASTIFY_CODE: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'validation_failed',
 };
 
+/**
+ * PostgreSQL SQLSTATE class 22 (data exception: NUL bytes, bad encodings, numbers out of range) means the
+ * client sent a value the store cannot hold — their mistake, not ours.
+ */
+function isDataException(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
+}
+
 /** Maps any error to one problem+json answer; unknown errors become a bare 500 and are logged. */
 export function toAppError(err: FastifyError | AppError | Error, request: FastifyRequest): AppError {
   if (err instanceof AppError) return err;
@@ -59,6 +68,7 @@ export function toAppError(err: FastifyError | AppError | Error, request: Fastif
   if (fe.statusCode === 413) return new AppError('payload_too_large');
   if (fe.statusCode === 415) return new AppError('unsupported_media_type');
   if (fe.statusCode === 404) return new AppError('not_found');
+  if (isDataException(err)) return new AppError('validation_failed', 'A value in the request cannot be stored (e.g. a NUL character or a number out of range).', [{ path: 'body', message: 'contains a value the store cannot hold' }]);
   if (isOutage(err)) return new AppError('unavailable', 'A backing service is unavailable. Try again shortly.', undefined, { 'Retry-After': '2' });
   return new AppError('internal');
 }
