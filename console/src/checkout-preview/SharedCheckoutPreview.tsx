@@ -1,6 +1,6 @@
 import type { CSSProperties } from 'react';
-import { CHECKOUT_CSS } from '../../../src/checkout/checkout-css';
-import { checkoutPreview, PREVIEW_ROOT_CLASS, type CheckoutPreviewProps } from '../../../src/checkout/theme';
+import { CHECKOUT_CSS } from '../../../src/checkout/checkout-css.js';
+import { checkoutPreview, PREVIEW_ROOT_CLASS, type CheckoutPreviewProps } from '../../../src/checkout/theme.js';
 
 export type { CheckoutPreviewProps };
 
