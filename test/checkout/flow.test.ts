@@ -257,11 +257,33 @@ describe('hosted checkout flow (server-rendered forms)', () => {
     expect(tamperedPost.statusCode).toBe(404);
   });
 
-  it('rejects oversized form bodies (with a CSP on the problem answer too)', async () => {
+  it('rejects oversized form bodies with an HTML page under the strict CSP', async () => {
     const { id, csrf } = await open();
     const res = await post(id, 'pay', { ...cardForm(csrf), pad: 'x'.repeat(20_000) });
     expect(res.statusCode).toBe(413);
+    expect(res.headers['content-type']).toContain('text/html');
     expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(res.body).toContain('Form too large');
+  });
+
+  it('a payment provider outage ends on a clear 503 page, frees the session, and shows no internals', async () => {
+    const { id, csrf } = await open();
+    const provider = t.deps.checkout.service.provider;
+    const original = provider.chargeCard;
+    provider.chargeCard = async () => {
+      throw new Error('ECONNRESET secret-internal-detail');
+    };
+    try {
+      const res = await post(id, 'pay', cardForm(csrf));
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['content-type']).toContain('text/html');
+      expect(res.body).toContain('Something went wrong');
+      expect(res.body).not.toContain('secret-internal-detail');
+    } finally {
+      provider.chargeCard = original;
+    }
+    const ok = await post(id, 'pay', cardForm(csrf));
+    expect(ok.statusCode).toBe(303);
   });
 
   it('stops card testing: at most 10 payment attempts per session', async () => {
