@@ -34,7 +34,7 @@ function html(reply: FastifyReply, status: number, session: CheckoutSessionRow |
     .send(body);
 }
 
-const STATE_STATUS = { completed: 200, cancelled: 200, expired: 410, not_found: 404, busy: 409 } as const;
+const STATE_STATUS = { completed: 200, cancelled: 200, expired: 410, not_found: 404, busy: 409, unavailable: 410 } as const;
 
 function send(reply: FastifyReply, o: PageOutcome | { kind: 'confirm'; model: Parameters<typeof renderConfirmPage>[0]; payment: Parameters<typeof renderConfirmPage>[1] }): FastifyReply {
   switch (o.kind) {

@@ -159,7 +159,7 @@ export function renderErrorPage(status: number, sessionId: string | undefined): 
 }
 
 /** The page for a session that is no longer open (or never existed). */
-export function renderStatePage(state: 'completed' | 'cancelled' | 'expired' | 'not_found' | 'busy' | 'csrf', s: CheckoutSessionRow | undefined): string {
+export function renderStatePage(state: 'completed' | 'cancelled' | 'expired' | 'not_found' | 'busy' | 'unavailable' | 'csrf', s: CheckoutSessionRow | undefined): string {
   const back = (url: string, label: string) => `<p class="fc-actions"><a class="fc-button" data-part="button" data-testid="back" href="${e(withSessionId(url, s!.id))}">${e(label)}</a></p>`;
   let title: string;
   let body: string;
@@ -175,6 +175,10 @@ export function renderStatePage(state: 'completed' | 'cancelled' | 'expired' | '
     case 'expired':
       title = 'Checkout expired';
       body = `<h1>This checkout has expired</h1><p class="fc-notice" data-testid="state">Checkout links last 24 hours. Nothing was charged. Please start again from where you came from.</p>${back(s!.cancelUrl, 'Go back')}`;
+      break;
+    case 'unavailable':
+      title = 'Checkout unavailable';
+      body = `<h1>This checkout is no longer available</h1><p class="fc-notice" data-testid="state">Nothing was charged. Please start again from where you came from.</p>${back(s!.cancelUrl, 'Go back')}`;
       break;
     case 'busy':
       title = 'Payment in progress';

@@ -170,6 +170,17 @@ export function createCheckoutRepository(db: Kysely<Database>) {
       const r = await db.selectFrom('checkout_sessions').selectAll().where('id', '=', id).executeTakeFirst();
       return r && toSession(r);
     },
+    /** True while the key that created the session is not revoked and its environment is active. */
+    async issuerActive(s: Pick<CheckoutSessionRow, 'apiKeyId' | 'environmentId'>): Promise<boolean> {
+      const r = await db
+        .selectFrom('api_keys as k')
+        .innerJoin('environments as e', 'e.id', 'k.environment_id')
+        .select(['k.revoked_at', 'e.active'])
+        .where('k.id', '=', s.apiKeyId)
+        .where('k.environment_id', '=', s.environmentId)
+        .executeTakeFirst();
+      return r !== undefined && r.revoked_at === null && Number(r.active) === 1;
+    },
     /**
      * Starts a payment attempt: only an open, unexpired session whose previous attempt is not running.
      * Returns the new attempt number, or undefined when another attempt holds the session or it is not open.

@@ -57,7 +57,7 @@ export interface PageModel {
 export type PageOutcome =
   | { kind: 'redirect'; url: string }
   | { kind: 'form'; model: PageModel; values: FormFields; errors: FormErrors; alert?: string; status: number }
-  | { kind: 'state'; session: CheckoutSessionRow | undefined; state: 'completed' | 'cancelled' | 'expired' | 'not_found' | 'busy' }
+  | { kind: 'state'; session: CheckoutSessionRow | undefined; state: 'completed' | 'cancelled' | 'expired' | 'not_found' | 'busy' | 'unavailable' }
   | { kind: 'csrf'; session: CheckoutSessionRow };
 
 function sha(v: string): Buffer {
@@ -256,6 +256,8 @@ export function createCheckoutService(deps: {
     if (!s) return { outcome: { kind: 'state', session: undefined, state: 'not_found' } };
     const status = effectiveStatus(s);
     if (status !== 'open') return { outcome: { kind: 'state', session: s, state: status } };
+    // A revoked key cuts its integration off at once, open checkouts included.
+    if (!(await repo.issuerActive(s))) return { outcome: { kind: 'state', session: s, state: 'unavailable' } };
     return { s };
   }
 

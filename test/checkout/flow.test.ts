@@ -257,6 +257,21 @@ describe('hosted checkout flow (server-rendered forms)', () => {
     expect(tamperedPost.statusCode).toBe(404);
   });
 
+  it('a revoked key closes its open checkouts at once', async () => {
+    const { key: k2, view } = await w.key({ reference: 'to revoke' });
+    const s = (await w.createSession(k2)).json();
+    const page = await t.app.inject({ method: 'GET', url: `/checkout/${s.id}` });
+    expect(page.statusCode).toBe(200);
+    const csrf = csrfOf(page.body);
+    await t.deps.keys.revoke(w.env.id, view.id, { type: 'system', id: null, label: 'test', ip: null });
+    const after = await t.app.inject({ method: 'GET', url: `/checkout/${s.id}` });
+    expect(after.statusCode).toBe(410);
+    expect(after.body).toContain('no longer available');
+    const pay = await post(s.id, 'pay', cardForm(csrf));
+    expect(pay.statusCode).toBe(410);
+    expect(await t.deps.checkout.repo.countPayments(s.id)).toBe(0);
+  });
+
   it('rejects oversized form bodies with an HTML page under the strict CSP', async () => {
     const { id, csrf } = await open();
     const res = await post(id, 'pay', { ...cardForm(csrf), pad: 'x'.repeat(20_000) });
