@@ -252,12 +252,13 @@ export function createCheckoutService(deps: {
 
   /** Loads an open session for a page action, or the state page to show instead. */
   async function openSession(id: string): Promise<{ s: CheckoutSessionRow } | { outcome: PageOutcome }> {
-    const s = SESSION_ID.test(id) ? await repo.findById(id) : undefined;
-    if (!s) return { outcome: { kind: 'state', session: undefined, state: 'not_found' } };
+    const found = SESSION_ID.test(id) ? await repo.findWithIssuer(id) : undefined;
+    if (!found) return { outcome: { kind: 'state', session: undefined, state: 'not_found' } };
+    const s = found.session;
     const status = effectiveStatus(s);
     if (status !== 'open') return { outcome: { kind: 'state', session: s, state: status } };
     // A revoked key cuts its integration off at once, open checkouts included.
-    if (!(await repo.issuerActive(s))) return { outcome: { kind: 'state', session: s, state: 'unavailable' } };
+    if (!found.issuerActive) return { outcome: { kind: 'state', session: s, state: 'unavailable' } };
     return { s };
   }
 
