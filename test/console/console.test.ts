@@ -69,6 +69,8 @@ if (!HAVE_CHROMIUM) console.warn(SKIP_MESSAGE);
     expect(await page.locator('#theme-primary-error').innerText()).toContain('hex colour code');
     await page.locator('#theme-logo').setInputFiles({ name: 'logo.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
     await page.locator('.field-error', { hasText: 'The logo must be a PNG, JPEG, WebP or SVG image.' }).waitFor();
+    await page.locator('#theme-logo').setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(1024 * 1024 + 1) });
+    await page.locator('.field-error', { hasText: 'The logo must be at most 1 MB' }).waitFor();
     await page.getByRole('button', { name: 'Create New API Key' }).click();
     expect(await page.locator('#key-reference-error').innerText()).toContain('at most 100 characters');
     expect(await page.locator('#key-expiry-error').innerText()).toContain('at most 2 years ahead');
@@ -209,6 +211,32 @@ if (!HAVE_CHROMIUM) console.warn(SKIP_MESSAGE);
     await page.goto(KEYS_PATH);
     await page.waitForURL(/\/login\?next=/);
     expect(onlyExpected(errors, 401)).toEqual([]);
+  });
+
+  it('gives every control an accessible name (Chromium’s accessibility tree) on the list, the form, a key and a dialog', async () => {
+    const k = await rig.t.deps.keys.create(rig.environmentId, { reference: 'Accessibility check', purpose: 'flow_api', expiresOn: inDays(45) }, SYSTEM);
+    const { page, errors } = await rig.newPage();
+    await page.goto(KEYS_PATH);
+    await rig.login(page);
+    const cdp = await page.context().newCDPSession(page);
+    const CONTROLS = ['button', 'link', 'textbox', 'searchbox', 'combobox', 'radio', 'checkbox', 'ColorWell', 'Date', 'spinbutton', 'listbox'];
+    async function unnamed(): Promise<string[]> {
+      const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as { nodes: { ignored?: boolean; role?: { value?: string }; name?: { value?: string } }[] };
+      return nodes.filter((n) => !n.ignored && CONTROLS.includes(n.role?.value ?? '') && !String(n.name?.value ?? '').trim()).map((n) => n.role?.value ?? '?');
+    }
+    await page.getByRole('link', { name: 'Accessibility check' }).waitFor();
+    expect(await unnamed()).toEqual([]);
+    await page.getByRole('link', { name: 'Create New API Key' }).click();
+    await page.getByRole('radio').first().waitFor();
+    await page.getByText('Advanced').click();
+    expect(await unnamed()).toEqual([]);
+    await page.goto(`${KEYS_PATH}/${k.view.id}`);
+    await page.getByRole('heading', { level: 1, name: /Accessibility check/ }).waitFor();
+    expect(await unnamed()).toEqual([]);
+    await page.getByRole('button', { name: 'Roll key' }).click();
+    await page.getByRole('dialog', { name: 'Roll this key' }).waitFor();
+    expect(await unnamed()).toEqual([]);
+    expect(errors).toEqual([]);
   });
 
   it('is usable 375 px wide: no sideways scrolling on the list, the form and a key', async () => {

@@ -34,6 +34,8 @@ if (!HAVE_CHROMIUM) console.warn(SKIP_MESSAGE);
     await page.waitForURL('**/system-configuration');
     await main.getByRole('link', { name: /^Integrations/ }).click();
     await page.waitForURL('**/system-configuration/integrations');
+    // Router navigations render in a transition: wait for the new page before reading it.
+    await page.getByRole('heading', { level: 1, name: 'Integrations' }).waitFor();
     expect(await page.getByRole('navigation', { name: 'Breadcrumb' }).innerText()).toMatch(/Home\s*›?\s*System Configuration\s*›?\s*Integrations/);
     await main.getByRole('link', { name: /^FLOW API Keys/ }).click();
     await page.waitForURL(`**${KEYS_PATH}`);
@@ -81,11 +83,18 @@ if (!HAVE_CHROMIUM) console.warn(SKIP_MESSAGE);
     expect(await page.getByRole('img', { name: 'Logo preview' }).getAttribute('src')).toMatch(/^\/logos\/[0-9a-f]{64}\.png$/);
 
     const primary = page.getByRole('textbox', { name: /^Primary Hex Colour Code/ });
+    const button = page.locator('[data-testid="checkout-preview"] [data-part="button"]').first();
     await primary.fill('#7fd1d8');
-    await page.getByText('Low contrast:').waitFor();
+    const warning = page.locator('.contrast-warning');
+    await warning.waitFor();
+    expect(await warning.innerText()).toMatch(/white text on #7FD1D8 would reach only 1\.\d\d:1, below the WCAG AA minimum of 4\.5:1/);
+    // As on the real checkout page: black text where white would not read.
+    expect(await button.evaluate((el) => getComputedStyle(el).color)).toBe('rgb(0, 0, 0)');
     await primary.fill('#0e5a61');
     await primary.blur();
-    expect(await page.getByText('Low contrast:').count()).toBe(0);
+    expect(await warning.count()).toBe(0);
+    expect(await page.getByText('White text on the primary colour: 7.').count()).toBe(1);
+    expect(await button.evaluate((el) => getComputedStyle(el).color)).toBe('rgb(255, 255, 255)');
     expect(await page.getByLabel('Colour picker: Primary Hex Colour Code').inputValue()).toBe('#0e5a61');
     expect(await primary.inputValue()).toBe('#0E5A61');
     await page.getByLabel('Colour picker: Secondary Hex Colour Code').fill('#f2a541');

@@ -1,16 +1,15 @@
 /**
- * Colour helpers of the console's theme settings: the checkout's own (src/checkout/theme.ts), so the console's
- * checks and the hosted pages compute contrast the same way.
+ * Colour helpers for the console's theme settings: the checkout's own (src/checkout/theme.ts), so the console
+ * judges colours exactly as the hosted checkout page renders them.
  */
 export {
   AA_MINIMUM,
-  contrastRatio,
+  BLACK,
+  WHITE,
   FLOW_PRIMARY as DEFAULT_PRIMARY,
   FLOW_SECONDARY as DEFAULT_SECONDARY,
+  checkoutTheme,
+  contrastRatio,
   normaliseHex,
-  relativeLuminance as luminance,
   textColourOn,
 } from '../../../src/checkout/theme.js';
-
-/** The text colour the console's contrast hint measures against (the checkout itself picks black or white by contrast). */
-export const TEXT_ON_PRIMARY = '#FFFFFF';

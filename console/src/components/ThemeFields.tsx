@@ -3,7 +3,7 @@ import { api, ApiError } from '../lib/api';
 import { checkLogoFile, LOGO_TYPES } from '../lib/validate';
 import type { FieldErrors } from '../lib/types';
 import { CheckoutPreview } from '../checkout-preview/CheckoutPreview';
-import { AA_MINIMUM, TEXT_ON_PRIMARY, contrastRatio, normaliseHex } from '../checkout-preview/colour';
+import { AA_MINIMUM, BLACK, WHITE, contrastRatio, normaliseHex, textColourOn } from '../checkout-preview/colour';
 import { FieldError } from './ui';
 
 /** The theme as the form edits it: colours as typed, the logo as uploaded. */
@@ -26,8 +26,7 @@ interface ThemeFieldsProps {
 
 /** Logo upload, the two colours and the live checkout preview with its contrast check. */
 export function ThemeFields({ value, onChange, errors, setError, operatorName, onBusy }: ThemeFieldsProps) {
-  const primary = normaliseHex(value.primaryColour);
-  const ratio = primary ? contrastRatio(primary, TEXT_ON_PRIMARY) : undefined;
+  const contrast = primaryContrast(value.primaryColour);
   return (
     <div className="theme-grid">
       <div className="theme-fields">
@@ -35,23 +34,12 @@ export function ThemeFields({ value, onChange, errors, setError, operatorName, o
         <ColourField
           id="theme-primary"
           label="Primary Hex Colour Code"
-          hint="The checkout header and main button. White text sits on it."
+          hint="The checkout header and main button. Their text is white, or black where white would not read."
           value={value.primaryColour}
           onChange={(v) => onChange({ ...value, primaryColour: v })}
           error={errors['theme.primaryColour']}
           setError={(m) => setError('theme.primaryColour', m)}
-          extra={
-            ratio !== undefined && ratio < AA_MINIMUM ? (
-              <p className="contrast-warning" role="status" id="theme-primary-contrast">
-                <strong>Low contrast:</strong> white text on {primary} has a contrast ratio of {ratio.toFixed(2)}:1, below the WCAG AA minimum of 4.5:1. Customers may
-                struggle to read the checkout header and button. Choose a darker primary colour.
-              </p>
-            ) : ratio !== undefined ? (
-              <p className="contrast-ok" id="theme-primary-contrast">
-                Contrast with white text: {ratio.toFixed(2)}:1 (meets WCAG AA)
-              </p>
-            ) : undefined
-          }
+          extra={contrast}
         />
         <ColourField
           id="theme-secondary"
@@ -70,6 +58,40 @@ export function ThemeFields({ value, onChange, errors, setError, operatorName, o
         <CheckoutPreview logoUrl={value.logoUrl} primaryColour={value.primaryColour} secondaryColour={value.secondaryColour} operatorName={operatorName} />
       </div>
     </div>
+  );
+}
+
+/**
+ * The WCAG AA check of text on the primary colour, as the checkout renders it: white text where it reads well
+ * enough, else black. Warns when white text would fall under 4.5:1 (the checkout then switches to black, which
+ * changes the brand's look) and, should it ever happen, when neither reaches 4.5:1.
+ */
+function primaryContrast(primaryColour: string) {
+  const primary = normaliseHex(primaryColour);
+  if (!primary) return undefined;
+  const text = textColourOn(primary);
+  const ratio = contrastRatio(primary, text);
+  const white = contrastRatio(primary, WHITE);
+  if (ratio < AA_MINIMUM) {
+    return (
+      <p className="contrast-warning" role="status" id="theme-primary-contrast">
+        <strong>Low contrast:</strong> text on {primary} reaches only {ratio.toFixed(2)}:1, below the WCAG AA minimum of 4.5:1. Customers may struggle to read the
+        checkout header and button. Choose a darker or lighter primary colour.
+      </p>
+    );
+  }
+  if (text === BLACK && white < AA_MINIMUM) {
+    return (
+      <p className="contrast-warning" role="status" id="theme-primary-contrast">
+        <strong>Low contrast for white text:</strong> white text on {primary} would reach only {white.toFixed(2)}:1, below the WCAG AA minimum of 4.5:1, so the
+        checkout shows black text on it instead ({ratio.toFixed(2)}:1). Choose a darker primary colour to keep white text.
+      </p>
+    );
+  }
+  return (
+    <p className="contrast-ok" id="theme-primary-contrast">
+      {text === WHITE ? 'White' : 'Black'} text on the primary colour: {ratio.toFixed(2)}:1 (meets WCAG AA)
+    </p>
   );
 }
 

@@ -53,7 +53,7 @@ export function CreateKeyPage() {
     add('reference', checkReference(reference));
     add('purpose', purpose ? undefined : 'Select one of the four purposes.');
     add('expiresOn', checkExpiry(expiresOn, today));
-    if (errors['theme.logoId']) out['theme.logoId'] = errors['theme.logoId'];
+    // A refused logo file set nothing, so it does not hold the form back (the key is made without a logo).
     add('theme.primaryColour', checkColour(theme.primaryColour));
     add('theme.secondaryColour', checkColour(theme.secondaryColour));
     add('allowedIps', checkIps(ips));
