@@ -1,7 +1,8 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
+import { toAppError } from '../http/problems.js';
 import { CHECKOUT_CSS } from './checkout-css.js';
 import type { FormFields } from './checkout-form.js';
-import { CSS_HASH, renderCheckoutPage, renderConfirmPage, renderStatePage } from './checkout.pages.js';
+import { CSS_HASH, renderCheckoutPage, renderConfirmPage, renderErrorPage, renderStatePage } from './checkout.pages.js';
 import type { CheckoutSessionRow } from './checkout.repository.js';
 import type { CheckoutService, PageOutcome } from './checkout.service.js';
 import { originOf } from './redirect-urls.js';
@@ -33,7 +34,7 @@ function html(reply: FastifyReply, status: number, session: CheckoutSessionRow |
     .send(body);
 }
 
-const STATE_STATUS = { completed: 200, cancelled: 200, expired: 410, not_found: 404, busy: 409 } as const;
+const STATE_STATUS = { completed: 200, cancelled: 200, expired: 410, not_found: 404, busy: 409, unavailable: 410 } as const;
 
 function send(reply: FastifyReply, o: PageOutcome | { kind: 'confirm'; model: Parameters<typeof renderConfirmPage>[0]; payment: Parameters<typeof renderConfirmPage>[1] }): FastifyReply {
   switch (o.kind) {
@@ -58,6 +59,13 @@ export function checkoutPageRoutes(deps: { checkout: CheckoutService }): Fastify
     app.addHook('onSend', async (_request, reply, payload) => {
       if (!reply.hasHeader('Content-Security-Policy')) reply.header('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
       return payload;
+    });
+    // Customers get an HTML page, never problem+json; internals stay in the log.
+    app.setErrorHandler((err, request, reply) => {
+      const appErr = toAppError(err as FastifyError, request);
+      if (appErr.status >= 500) request.log.error({ err }, 'checkout page failed');
+      const id = (request.params as { id?: string } | undefined)?.id;
+      return html(reply, appErr.status, undefined, renderErrorPage(appErr.status, id));
     });
     // Encapsulated in this plugin: only the hosted forms accept urlencoded bodies.
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT }, (_req, body, done) => {

@@ -150,8 +150,16 @@ export function renderConfirmPage(m: PageModel, payment: PaymentRow): string {
   return layout({ title: `Confirm payment – ${s.operatorName}`, session: s, body });
 }
 
+/** The page for a request that failed (bad form body, provider outage, a bug): no detail, a way back. */
+export function renderErrorPage(status: number, sessionId: string | undefined): string {
+  const title = status === 413 ? 'Form too large' : status >= 500 ? 'Something went wrong' : 'This request could not be handled';
+  const back = sessionId && /^cs_[0-9A-Za-z]{22}$/.test(sessionId) ? ` <a href="/checkout/${sessionId}">Return to the checkout</a> and try again.` : '';
+  const text = status >= 500 ? 'We could not complete this step. If a payment was taken it will show when you return to the checkout.' : 'The form could not be read.';
+  return layout({ title, body: `<h1>${e(title)}</h1><p class="fc-notice" data-testid="state">${e(text)}${back}</p>` });
+}
+
 /** The page for a session that is no longer open (or never existed). */
-export function renderStatePage(state: 'completed' | 'cancelled' | 'expired' | 'not_found' | 'busy' | 'csrf', s: CheckoutSessionRow | undefined): string {
+export function renderStatePage(state: 'completed' | 'cancelled' | 'expired' | 'not_found' | 'busy' | 'unavailable' | 'csrf', s: CheckoutSessionRow | undefined): string {
   const back = (url: string, label: string) => `<p class="fc-actions"><a class="fc-button" data-part="button" data-testid="back" href="${e(withSessionId(url, s!.id))}">${e(label)}</a></p>`;
   let title: string;
   let body: string;
@@ -167,6 +175,10 @@ export function renderStatePage(state: 'completed' | 'cancelled' | 'expired' | '
     case 'expired':
       title = 'Checkout expired';
       body = `<h1>This checkout has expired</h1><p class="fc-notice" data-testid="state">Checkout links last 24 hours. Nothing was charged. Please start again from where you came from.</p>${back(s!.cancelUrl, 'Go back')}`;
+      break;
+    case 'unavailable':
+      title = 'Checkout unavailable';
+      body = `<h1>This checkout is no longer available</h1><p class="fc-notice" data-testid="state">Nothing was charged. Please start again from where you came from.</p>${back(s!.cancelUrl, 'Go back')}`;
       break;
     case 'busy':
       title = 'Payment in progress';

@@ -170,6 +170,20 @@ export function createCheckoutRepository(db: Kysely<Database>) {
       const r = await db.selectFrom('checkout_sessions').selectAll().where('id', '=', id).executeTakeFirst();
       return r && toSession(r);
     },
+    /** A session with whether its issuer is still active (the key not revoked, the environment active): one query for the page. */
+    async findWithIssuer(id: string): Promise<{ session: CheckoutSessionRow; issuerActive: boolean } | undefined> {
+      const r = await db
+        .selectFrom('checkout_sessions as s')
+        .leftJoin('api_keys as k', (j) => j.onRef('k.id', '=', 's.api_key_id').onRef('k.environment_id', '=', 's.environment_id'))
+        .leftJoin('environments as e', 'e.id', 's.environment_id')
+        .selectAll('s')
+        .select(['k.id as key_id', 'k.revoked_at as key_revoked_at', 'e.active as env_active'])
+        .where('s.id', '=', id)
+        .executeTakeFirst();
+      if (!r) return undefined;
+      const { key_id, key_revoked_at, env_active, ...row } = r;
+      return { session: toSession(row), issuerActive: key_id !== null && key_revoked_at === null && Number(env_active) === 1 };
+    },
     /**
      * Starts a payment attempt: only an open, unexpired session whose previous attempt is not running.
      * Returns the new attempt number, or undefined when another attempt holds the session or it is not open.

@@ -4,13 +4,14 @@ import { AppError } from '../errors.js';
 import type { IdempotencyService } from '../idempotency/idempotency.service.js';
 import { IdempotencyHeaders } from '../members/members.schemas.js';
 import { keyActor } from '../public-api/actor.js';
+import { KEY_SECURITY, permissionDoc } from '../public-api/docs.js';
 import { problems } from '../http/schemas.js';
 import type { CheckoutService } from './checkout.service.js';
 import { CreateSessionBodySchema, MandateParams, SessionParams, SessionViewSchema, TestMandateSchema, type SessionView } from './checkout.schemas.js';
 import type { TestProvider } from './test-provider.js';
 
 const tags = ['Checkout'];
-const security: Array<Record<string, string[]>> = [{ bearer: [] }, { apiKeyHeader: [] }];
+const security = KEY_SECURITY;
 
 /** The public base URL for links: FLOW_PUBLIC_URL when set, else the request's own origin. */
 export function baseUrlOf(request: FastifyRequest, publicUrl: string | undefined): string {
@@ -35,10 +36,12 @@ export function checkoutApiRoutes(deps: {
           tags,
           security,
           summary: 'Create a hosted checkout session (send the customer to its url; it expires after 24 hours)',
-          description:
+          description: permissionDoc(
+            'checkout:write',
             'successUrl and cancelUrl must be https (http only for localhost) and, when the key lists allowed redirect origins, on one of them. ' +
             'The customer returns to them with ?session_id=<id> appended. Read the session to see the member and membership created. ' +
             'Send `Idempotency-Key` to retry safely: the same key and body within 24 h returns the first session (with `Idempotent-Replayed: true`); the same key with another body is 409 `conflict`.',
+          ),
           headers: IdempotencyHeaders,
           body: CreateSessionBodySchema,
           response: { 201: SessionViewSchema, ...problems(400, 401, 403, 409, 413, 415, 429) },
@@ -65,6 +68,7 @@ export function checkoutApiRoutes(deps: {
           tags,
           security,
           summary: 'Read a checkout session: status open | completed | expired | cancelled, and once completed the member and membership',
+          description: permissionDoc('checkout:write', "Another environment's sessions answer 404 `not_found`."),
           params: SessionParams,
           response: { 200: SessionViewSchema, ...problems(401, 403, 404, 429) },
         },
@@ -84,6 +88,7 @@ export function checkoutApiRoutes(deps: {
               outcome === 'confirm'
                 ? 'Test provider only: confirm a pending Direct Debit mandate (as the bank would); its membership goes pending → active'
                 : 'Test provider only: fail a pending Direct Debit mandate; its membership is cancelled',
+            description: permissionDoc('checkout:write', 'Only while the built-in test payment provider is in use (see docs/payments.md); 409 `conflict` when the mandate was already decided.'),
             params: MandateParams,
             response: { 200: TestMandateSchema, ...problems(401, 403, 404, 409, 429) },
           },

@@ -57,7 +57,7 @@ export interface PageModel {
 export type PageOutcome =
   | { kind: 'redirect'; url: string }
   | { kind: 'form'; model: PageModel; values: FormFields; errors: FormErrors; alert?: string; status: number }
-  | { kind: 'state'; session: CheckoutSessionRow | undefined; state: 'completed' | 'cancelled' | 'expired' | 'not_found' | 'busy' }
+  | { kind: 'state'; session: CheckoutSessionRow | undefined; state: 'completed' | 'cancelled' | 'expired' | 'not_found' | 'busy' | 'unavailable' }
   | { kind: 'csrf'; session: CheckoutSessionRow };
 
 function sha(v: string): Buffer {
@@ -252,10 +252,13 @@ export function createCheckoutService(deps: {
 
   /** Loads an open session for a page action, or the state page to show instead. */
   async function openSession(id: string): Promise<{ s: CheckoutSessionRow } | { outcome: PageOutcome }> {
-    const s = SESSION_ID.test(id) ? await repo.findById(id) : undefined;
-    if (!s) return { outcome: { kind: 'state', session: undefined, state: 'not_found' } };
+    const found = SESSION_ID.test(id) ? await repo.findWithIssuer(id) : undefined;
+    if (!found) return { outcome: { kind: 'state', session: undefined, state: 'not_found' } };
+    const s = found.session;
     const status = effectiveStatus(s);
     if (status !== 'open') return { outcome: { kind: 'state', session: s, state: status } };
+    // A revoked key cuts its integration off at once, open checkouts included.
+    if (!found.issuerActive) return { outcome: { kind: 'state', session: s, state: 'unavailable' } };
     return { s };
   }
 
@@ -444,17 +447,18 @@ export function createCheckoutService(deps: {
       const { s, attempt } = held;
       try {
         const ctx = paymentContext(s, attempt, await customerName(s, form));
-        if (form.payment.method === 'card') {
-          const outcome = await provider.chargeCard(ctx, form.payment.card);
+        const payment = form.payment;
+        if (payment.method === 'card') {
+          const outcome = await callProvider(() => provider.chargeCard(ctx, payment.card));
           return await afterCard(s, attempt, outcome, fields, form.customer);
         }
-        const mandate = await provider.createMandate(ctx, form.payment.bank);
+        const mandate = await callProvider(() => provider.createMandate(ctx, payment.bank));
         if (mandate.status === 'failed') {
           await repo.unlock(s.id, attempt, clock.now().toISOString(), null);
           return formAgain(s, fields, {}, 402, mandate.reason);
         }
-        const payment = paymentRow(s, attempt, { method: 'direct_debit', status: 'pending', providerRef: mandate.mandateRef, cardBrand: null, cardLast4: null });
-        await complete(s, attempt, form.customer, payment, false);
+        const row = paymentRow(s, attempt, { method: 'direct_debit', status: 'pending', providerRef: mandate.mandateRef, cardBrand: null, cardLast4: null });
+        await complete(s, attempt, form.customer, row, false);
         return { kind: 'redirect', url: withSessionId(s.successUrl, s.id) };
       } catch (err) {
         await repo.unlock(s.id, attempt, clock.now().toISOString());
@@ -478,7 +482,7 @@ export function createCheckoutService(deps: {
         }
         const details = s.pendingCustomer ? (JSON.parse(s.pendingCustomer) as CustomerDetails | null) : null;
         const name = details ?? (await customerName(s, { customer: null, payment: { method: 'card', card: { number: '', expMonth: 0, expYear: 0, cvc: '' } } }));
-        const outcome = await provider.confirmCardAction(paymentContext(s, attempt, name), existing.providerRef, fields.outcome === 'approve');
+        const outcome = await callProvider(() => provider.confirmCardAction(paymentContext(s, attempt, name), existing.providerRef, fields.outcome === 'approve'));
         return await afterCard(s, attempt, outcome, details ? { ...detailsFields(details), method: 'card', terms: 'yes' } : { method: 'card', terms: 'yes' }, details, existing);
       } catch (err) {
         await repo.unlock(s.id, attempt, clock.now().toISOString());
@@ -535,5 +539,15 @@ function detailsFields(d: CustomerDetails): FormFields {
 }
 
 class AlreadyCompleted extends Error {}
+
+/** A provider outage becomes 503 unavailable (the cause stays in the log, never on the page). */
+async function callProvider<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw Object.assign(new AppError('unavailable', 'The payment provider could not be reached.'), { cause: err });
+  }
+}
 
 export type CheckoutService = ReturnType<typeof createCheckoutService>;

@@ -126,3 +126,16 @@ describe('checkout sessions API', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/checkout/sessions', '/v1/checkout/sessions/{id}']));
   });
 });
+
+describe('checkout session url with FLOW_PUBLIC_URL', () => {
+  it('uses the configured public base URL, not the request Host', async () => {
+    const t = await buildTestApp({ config: { publicUrl: 'https://pay.example.com/' } });
+    try {
+      const w = await checkoutWorld(t);
+      const res = await w.createSession((await w.key()).key);
+      expect(res.json().url).toBe(`https://pay.example.com/checkout/${res.json().id}`);
+    } finally {
+      await t.close();
+    }
+  });
+});

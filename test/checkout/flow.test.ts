@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, fixedClock, type TestApp } from '../helpers.js';
+import { buildTestApp, capturedLogs, fixedClock, type TestApp } from '../helpers.js';
 import { DECLINED_REASON } from '../../src/checkout/test-provider.js';
 import { cardForm, checkoutWorld, csrfOf, form } from './fixtures.js';
 
@@ -132,6 +132,19 @@ describe('hosted checkout flow (server-rendered forms)', () => {
     expect(await w.membershipsOf(memberId)).toHaveLength(2);
   });
 
+  it('links a new customer to an existing member only on the same email and name', async () => {
+    const details = { firstName: 'Edith', lastName: 'Clarke', email: 'edith@example.com' };
+    const a = await open({ customer: details });
+    await post(a.id, 'pay', cardForm(a.csrf, '4242424242424242', details));
+    const b = await open({ customer: { ...details, email: 'EDITH@example.com' } });
+    await post(b.id, 'pay', cardForm(b.csrf, '4242424242424242', { ...details, email: 'EDITH@example.com' }));
+    const c = await open({ customer: { ...details, firstName: 'Eddie' } });
+    await post(c.id, 'pay', cardForm(c.csrf, '4242424242424242', { ...details, firstName: 'Eddie' }));
+    const [sa, sb, sc] = await Promise.all([session(a.id), session(b.id), session(c.id)]);
+    expect(sb.memberId).toBe(sa.memberId);
+    expect(sc.memberId).not.toBe(sa.memberId);
+  });
+
   it('shows the decline reason and creates nothing for 4000 0000 0000 0002', async () => {
     const { id, csrf } = await open({ customer: { firstName: 'Declan', lastName: 'Ined', email: 'declan@example.com' } });
     const members = await w.memberCount();
@@ -214,7 +227,7 @@ describe('hosted checkout flow (server-rendered forms)', () => {
     const none = await post(id, 'pay', { ...cardForm(csrf), csrf: '' });
     expect(none.statusCode).toBe(403);
     expect(none.body).toContain('could not be verified');
-    const wrong = await post(id, 'pay', { ...cardForm(csrf), csrf: csrf.slice(0, -2) + 'xx' });
+    const wrong = await post(id, 'pay', { ...cardForm(csrf), csrf: csrf.slice(0, -2) + (csrf.endsWith('xx') ? 'yy' : 'xx') });
     expect(wrong.statusCode).toBe(403);
     const cancel = await post(id, 'cancel', { csrf: 'nope' });
     expect(cancel.statusCode).toBe(403);
@@ -253,15 +266,52 @@ describe('hosted checkout flow (server-rendered forms)', () => {
       expect(page.body).toContain('Checkout not found');
       expect(page.body).not.toContain('<script>');
     }
-    const tamperedPost = await post(id.slice(0, -1) + 'Z', 'pay', cardForm(csrf));
+    const tamperedPost = await post(id.slice(0, -1) + (id.endsWith('Z') ? 'Y' : 'Z'), 'pay', cardForm(csrf));
     expect(tamperedPost.statusCode).toBe(404);
   });
 
-  it('rejects oversized form bodies (with a CSP on the problem answer too)', async () => {
+  it('a revoked key closes its open checkouts at once', async () => {
+    const { key: k2, view } = await w.key({ reference: 'to revoke' });
+    const s = (await w.createSession(k2)).json();
+    const page = await t.app.inject({ method: 'GET', url: `/checkout/${s.id}` });
+    expect(page.statusCode).toBe(200);
+    const csrf = csrfOf(page.body);
+    await t.deps.keys.revoke(w.env.id, view.id, { type: 'system', id: null, label: 'test', ip: null });
+    const after = await t.app.inject({ method: 'GET', url: `/checkout/${s.id}` });
+    expect(after.statusCode).toBe(410);
+    expect(after.body).toContain('no longer available');
+    const pay = await post(s.id, 'pay', cardForm(csrf));
+    expect(pay.statusCode).toBe(410);
+    expect(await t.deps.checkout.repo.countPayments(s.id)).toBe(0);
+  });
+
+  it('rejects oversized form bodies with an HTML page under the strict CSP', async () => {
     const { id, csrf } = await open();
     const res = await post(id, 'pay', { ...cardForm(csrf), pad: 'x'.repeat(20_000) });
     expect(res.statusCode).toBe(413);
+    expect(res.headers['content-type']).toContain('text/html');
     expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(res.body).toContain('Form too large');
+  });
+
+  it('a payment provider outage ends on a clear 503 page, frees the session, and shows no internals', async () => {
+    const { id, csrf } = await open();
+    const provider = t.deps.checkout.service.provider;
+    const original = provider.chargeCard;
+    provider.chargeCard = async () => {
+      throw new Error('ECONNRESET secret-internal-detail');
+    };
+    try {
+      const res = await post(id, 'pay', cardForm(csrf));
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['content-type']).toContain('text/html');
+      expect(res.body).toContain('Something went wrong');
+      expect(res.body).not.toContain('secret-internal-detail');
+    } finally {
+      provider.chargeCard = original;
+    }
+    const ok = await post(id, 'pay', cardForm(csrf));
+    expect(ok.statusCode).toBe(303);
   });
 
   it('stops card testing: at most 10 payment attempts per session', async () => {
@@ -271,5 +321,27 @@ describe('hosted checkout flow (server-rendered forms)', () => {
     expect(blocked.statusCode).toBe(429);
     expect(blocked.body).toContain('Too many payment attempts');
     expect((await session(id)).status).toBe('open');
+  });
+
+  it('never stores or logs card numbers, security codes or bank account numbers', async () => {
+    const { id, csrf } = await open();
+    await post(id, 'pay', cardForm(csrf, '4000 0000 0000 3220', { cardCvc: '987' }));
+    await post(id, 'confirm', { csrf, outcome: 'approve' });
+    const dd = await open();
+    await post(dd.id, 'pay', { ...cardForm(dd.csrf), method: 'direct_debit', accountHolder: 'Ada L', sortCode: '200000', accountNumber: '31926819', ddConfirm: 'yes' });
+    const db = t.deps.store.db;
+    const stored = JSON.stringify([
+      await db.selectFrom('checkout_sessions').selectAll().execute(),
+      await db.selectFrom('payments').selectAll().execute(),
+      await db.selectFrom('test_provider_mandates').selectAll().execute(),
+      await db.selectFrom('audit_events').selectAll().execute(),
+    ]);
+    const logs = capturedLogs.join('');
+    for (const secret of ['4242424242424242', '4242 4242 4242 4242', '4000000000003220', '4000 0000 0000 3220', '"987"', '31926819']) {
+      expect(stored, secret).not.toContain(secret);
+      expect(logs, secret).not.toContain(secret);
+    }
+    expect(stored).toContain('"card_last4":"3220"');
+    expect(stored).toContain('"account_last4":"6819"');
   });
 });
