@@ -35,7 +35,11 @@ const DETAIL: Partial<Record<ErrorCode, string>> = {
 
 function presentedKey(request: FastifyRequest): string | undefined {
   const auth = request.headers.authorization;
-  if (auth !== undefined) return auth.startsWith('Bearer ') ? auth.slice(7).trim() : auth.trim() === '' ? undefined : auth;
+  if (auth !== undefined) {
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    if (auth.length > 7 && auth.charCodeAt(6) === 32 && auth.slice(0, 6).toLowerCase() === 'bearer') return auth.slice(7).trim();
+    return auth.trim() === '' ? undefined : auth;
+  }
   const header = request.headers['x-api-key'];
   return typeof header === 'string' && header !== '' ? header : undefined;
 }

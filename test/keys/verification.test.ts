@@ -31,7 +31,7 @@ describe('verification on /v1', () => {
 
   it('answers /v1/me for a valid key, by Bearer or X-API-Key, with rate-limit headers', async () => {
     const { key, view } = await newKey({ purpose: 'coursepro_integration', reference: 'CoursePro live' });
-    for (const res of [await me(key), await me(undefined, { 'x-api-key': key })]) {
+    for (const res of [await me(key), await me(undefined, { 'x-api-key': key }), await me(undefined, { authorization: `bearer ${key}` })]) {
       expect(res.statusCode).toBe(200);
       const body = res.json();
       expect(body.environment.slug).toBe('demo');
