@@ -176,18 +176,18 @@ export function createImportsService(deps: {
       let dup: RowError | undefined;
       for (const ref of r.refs) {
         const prior = state.seen.addOrGet(`r\u0000${refKey(ref)}`, r.row);
-        if (prior !== undefined && !dup) dup = { row: r.row, field: 'external_id', reason: `duplicates row ${prior} (same external reference ${ref.system}:${ref.id})` };
+        if (prior !== undefined && !dup) dup = { row: r.row, field: 'external_id', reason: `duplicates row ${prior} (same external reference)`, value: ref.id };
       }
       if (r.memberNumber !== undefined) {
         const prior = state.seen.addOrGet(`n\u0000${r.memberNumber}`, r.row);
-        if (prior !== undefined && !dup) dup = { row: r.row, field: 'member_number', reason: `duplicates row ${prior} (same member number)` };
+        if (prior !== undefined && !dup) dup = { row: r.row, field: 'member_number', reason: `duplicates row ${prior} (same member number)`, value: r.memberNumber };
       }
       const priorEmail = state.seen.addOrGet(`e\u0000${r.emailLower}`, r.row);
       if (priorEmail !== undefined && !dup && r.refs.length === 0 && r.memberNumber === undefined) {
-        dup = { row: r.row, field: 'email', reason: `duplicates row ${priorEmail} (same email; give member_number or external_id to import members who share an email)` };
+        dup = { row: r.row, field: 'email', reason: `duplicates row ${priorEmail} (same email; give member_number or external_id to import members who share an email)`, value: r.email };
       }
       if (dup) errors.push(dup);
-      else if (r.homeSiteId !== undefined && !state.sites.has(r.homeSiteId)) errors.push({ row: r.row, field: 'home_site_id', reason: 'is not a site of this environment' });
+      else if (r.homeSiteId !== undefined && !state.sites.has(r.homeSiteId)) errors.push({ row: r.row, field: 'home_site_id', reason: 'is not a site of this environment', value: r.homeSiteId });
       else valid.push(r);
     }
     const lastRow = items[items.length - 1].row;
@@ -423,7 +423,7 @@ export function createImportsService(deps: {
         for (;;) {
           const page = await repo.errorsPage(id, after, 2000);
           if (page.length === 0) return;
-          yield page.map((e) => csvLine([e.row, e.field, e.reason])).join('');
+          yield page.map((e) => csvLine([e.row, e.field, e.reason, e.value ?? ''])).join('');
           after = page[page.length - 1].ord;
         }
       })();
