@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -46,6 +47,30 @@ interface RunState {
 
 /** Thrown between batches when the process shuts down. */
 class ShuttingDown extends Error {}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/**
+ * Ids for members created by an import: the usual `mem_` + 16 base62 characters, but the first 9 encode the
+ * time (ms) and a sequence, so a big import appends to the primary-key index instead of writing all over it.
+ * The last 7 are random; ids are never a secret (another environment's id still answers 404).
+ */
+function importIds(n: number, now: number): string[] {
+  const random = randomBytes(n * 8);
+  const out: string[] = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    let t = now * 1024 + (i % 1024);
+    let head = '';
+    for (let k = 0; k < 9; k++) {
+      head = BASE62[t % 62] + head;
+      t = Math.floor(t / 62);
+    }
+    let tail = '';
+    for (let k = 0; k < 7; k++) tail += BASE62[random[i * 8 + k] % 62];
+    out[i] = `mem_${head}${tail}`;
+  }
+  return out;
+}
 
 function genNumber(n: number): string {
   return `M${String(n).padStart(7, '0')}`;
@@ -182,8 +207,10 @@ export function createImportsService(deps: {
         const prior = state.seen.addOrGet(`n\u0000${r.memberNumber}`, r.row);
         if (prior !== undefined && !dup) dup = { row: r.row, field: 'member_number', reason: `duplicates row ${prior} (same member number)`, value: r.memberNumber };
       }
-      const priorEmail = state.seen.addOrGet(`e\u0000${r.emailLower}`, r.row);
-      if (priorEmail !== undefined && !dup && r.refs.length === 0 && r.memberNumber === undefined) {
+      // Only rows known by email alone are matched by email, so only they can duplicate each other by email
+      // (this also keeps the key set — and memory — smaller for files with references or numbers).
+      const priorEmail = r.refs.length === 0 && r.memberNumber === undefined ? state.seen.addOrGet(`e\u0000${r.emailLower}`, r.row) : undefined;
+      if (priorEmail !== undefined && !dup) {
         dup = { row: r.row, field: 'email', reason: `duplicates row ${priorEmail} (same email; give member_number or external_id to import members who share an email)`, value: r.email };
       }
       if (dup) errors.push(dup);
@@ -252,8 +279,9 @@ export function createImportsService(deps: {
         const firstSeq = await members.nextSeq(trx, env, creates.length + updates.length);
         let seq = firstSeq;
         let g = 0;
-        const newMembers: Member[] = creates.map(({ row: r }) => ({
-          id: newId('mem'),
+        const ids = importIds(creates.length, Date.now());
+        const newMembers: Member[] = creates.map(({ row: r }, i) => ({
+          id: ids[i],
           environmentId: env,
           memberNumber: r.memberNumber ?? generated[g++],
           firstName: r.firstName,
@@ -303,7 +331,7 @@ export function createImportsService(deps: {
             if (v.ok) {
               for (const ref of v.value.refs) state.seen.addOrGet(`r\u0000${refKey(ref)}`, item.row);
               if (v.value.memberNumber !== undefined) state.seen.addOrGet(`n\u0000${v.value.memberNumber}`, item.row);
-              state.seen.addOrGet(`e\u0000${v.value.emailLower}`, item.row);
+              else if (v.value.refs.length === 0) state.seen.addOrGet(`e\u0000${v.value.emailLower}`, item.row);
             }
           }
           continue;

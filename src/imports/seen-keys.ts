@@ -35,7 +35,7 @@ export class SeenKeys {
 
   /** Adds `key` for `row`; returns the earlier row when the key was already there. */
   addOrGet(key: string, row: number): number | undefined {
-    if ((this.size + 1) * 10 > (this.mask + 1) * 7) this.grow();
+    if ((this.size + 1) * 5 > (this.mask + 1) * 4) this.grow();
     const [a, b] = SeenKeys.hash(key);
     let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;
     for (;;) {

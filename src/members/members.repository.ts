@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { CompiledQuery, PostgresAdapter, type Kysely } from 'kysely';
 import { reserveSeq } from '../public-api/change-counter.js';
 import type { Database, MembersTable } from '../db/schema.js';
 
@@ -83,6 +83,42 @@ function toColumns(m: Member): MembersTable {
   };
 }
 
+const MEMBER_COLUMNS: Array<keyof MembersTable> = [
+  'id',
+  'environment_id',
+  'member_number',
+  'first_name',
+  'last_name',
+  'email',
+  'email_lower',
+  'date_of_birth',
+  'phone',
+  'address_line1',
+  'address_line2',
+  'town',
+  'postcode',
+  'home_site_id',
+  'marketing_opt_in',
+  'external_refs',
+  'seq',
+  'created_at',
+  'updated_at',
+];
+
+/** A multi-row INSERT as SQL text with placeholders for the engine (`?` for SQLite, `$n` for PostgreSQL). */
+function bulkInsert(trx: Kysely<Database>, table: string, columns: string[], rows: unknown[][]): CompiledQuery {
+  const postgres = trx.getExecutor().adapter instanceof PostgresAdapter;
+  const params: unknown[] = [];
+  const tuples = rows.map((row) => {
+    const marks = row.map((v) => {
+      params.push(v);
+      return postgres ? `$${params.length}` : '?';
+    });
+    return `(${marks.join(',')})`;
+  });
+  return CompiledQuery.raw(`insert into "${table}" (${columns.map((c) => `"${c}"`).join(',')}) values ${tuples.join(',')}`, params);
+}
+
 // Keeps every statement under SQLite's and PostgreSQL's bound-parameter limits.
 const CHUNK = 400;
 function chunks<T>(items: T[], size = CHUNK): T[][] {
@@ -117,13 +153,17 @@ export function createMembersRepository(db: Kysely<Database>) {
     async insert(m: Member, trx: Kysely<Database> = db): Promise<void> {
       await repo.insertMany([m], trx);
     },
-    /** Inserts members and their external references (one statement per chunk). */
+    /**
+     * Inserts members and their external references: one multi-row statement per chunk, written as SQL text
+     * with bound parameters (no query-builder tree per value, which dominated bulk imports).
+     */
     async insertMany(members: Member[], trx: Kysely<Database> = db): Promise<void> {
       for (const part of chunks(members, 300)) {
-        await trx.insertInto('members').values(part.map(toColumns)).execute();
+        const rows = part.map(toColumns);
+        await trx.executeQuery(bulkInsert(trx, 'members', MEMBER_COLUMNS, rows.map((r) => MEMBER_COLUMNS.map((c) => r[c]))));
       }
-      const refs = members.flatMap((m) => m.externalRefs.map((r) => ({ environment_id: m.environmentId, system: r.system, external_id: r.id, member_id: m.id })));
-      for (const part of chunks(refs, 500)) await trx.insertInto('member_external_refs').values(part).execute();
+      const refs = members.flatMap((m) => m.externalRefs.map((r) => [m.environmentId, r.system, r.id, m.id]));
+      for (const part of chunks(refs, 500)) await trx.executeQuery(bulkInsert(trx, 'member_external_refs', ['environment_id', 'system', 'external_id', 'member_id'], part));
     },
     /** Overwrites a member's fields (seq and updatedAt included) and re-indexes its external references. */
     async update(m: Member, trx: Kysely<Database> = db): Promise<void> {
@@ -154,16 +194,23 @@ export function createMembersRepository(db: Kysely<Database>) {
     /** The member holding any of these external references, by `system\u0000id`. */
     async byExternalRefs(environmentId: string, refs: ExternalRef[], trx: Kysely<Database> = db): Promise<Map<string, Member>> {
       const out = new Map<string, Member>();
-      for (const part of chunks(refs, 300)) {
+      const wanted = new Set(refs.map((r) => `${r.system}\u0000${r.id}`));
+      const systems = [...new Set(refs.map((r) => r.system))];
+      for (const part of chunks([...new Set(refs.map((r) => r.id))])) {
+        // IN lists keep to the primary key (environment, system, external id); exact pairs are picked below.
         const rows = await trx
           .selectFrom('member_external_refs as r')
           .innerJoin('members as m', 'm.id', 'r.member_id')
           .selectAll('m')
           .select(['r.system as ref_system', 'r.external_id as ref_id'])
           .where('r.environment_id', '=', environmentId)
-          .where((eb) => eb.or(part.map((ref) => eb.and([eb('r.system', '=', ref.system), eb('r.external_id', '=', ref.id)]))))
+          .where('r.system', 'in', systems)
+          .where('r.external_id', 'in', part)
           .execute();
-        for (const r of rows) out.set(`${r.ref_system}\u0000${r.ref_id}`, toMember(r));
+        for (const r of rows) {
+          const k = `${r.ref_system}\u0000${r.ref_id}`;
+          if (wanted.has(k)) out.set(k, toMember(r));
+        }
       }
       return out;
     },
