@@ -200,18 +200,16 @@ export function createImportsService(deps: {
       // In-file duplicates: the first row with a reference, member number, or (for rows known only by email) email wins.
       let dup: RowError | undefined;
       for (const ref of r.refs) {
-        const prior = state.seen.addOrGet(`r\u0000${refKey(ref)}`, r.row);
-        if (prior !== undefined && !dup) dup = { row: r.row, field: 'external_id', reason: `duplicates row ${prior} (same external reference)`, value: ref.id };
+        if (state.seen.has(`r\u0000${refKey(ref)}`) && !dup) dup = { row: r.row, field: 'external_id', reason: 'duplicates an earlier row of this file (same external reference)', value: ref.id };
       }
-      if (r.memberNumber !== undefined) {
-        const prior = state.seen.addOrGet(`n\u0000${r.memberNumber}`, r.row);
-        if (prior !== undefined && !dup) dup = { row: r.row, field: 'member_number', reason: `duplicates row ${prior} (same member number)`, value: r.memberNumber };
+      if (r.memberNumber !== undefined && state.seen.has(`n\u0000${r.memberNumber}`) && !dup) {
+        dup = { row: r.row, field: 'member_number', reason: 'duplicates an earlier row of this file (same member number)', value: r.memberNumber };
       }
       // Only rows known by email alone are matched by email, so only they can duplicate each other by email
       // (this also keeps the key set — and memory — smaller for files with references or numbers).
-      const priorEmail = r.refs.length === 0 && r.memberNumber === undefined ? state.seen.addOrGet(`e\u0000${r.emailLower}`, r.row) : undefined;
-      if (priorEmail !== undefined && !dup) {
-        dup = { row: r.row, field: 'email', reason: `duplicates row ${priorEmail} (same email; give member_number or external_id to import members who share an email)`, value: r.email };
+      const emailSeen = r.refs.length === 0 && r.memberNumber === undefined && state.seen.has(`e\u0000${r.emailLower}`);
+      if (emailSeen && !dup) {
+        dup = { row: r.row, field: 'email', reason: 'duplicates an earlier row of this file (same email; give member_number or external_id to import members who share an email)', value: r.email };
       }
       if (dup) errors.push(dup);
       else if (r.homeSiteId !== undefined && !state.sites.has(r.homeSiteId)) errors.push({ row: r.row, field: 'home_site_id', reason: 'is not a site of this environment', value: r.homeSiteId });
@@ -321,7 +319,9 @@ export function createImportsService(deps: {
       job.status = 'running';
       job.updatedAt = clock.now().toISOString();
       await repo.save(job);
-      const state: RunState = { seen: new SeenKeys(), sites: await deps.siteIds(job.environmentId), today: dateIn(clock.now(), 'UTC') };
+      // About two keys a row, at ~50 bytes a row: sized once, so the set does not reallocate while it fills.
+      const bytes = (await fs.promises.stat(file)).size;
+      const state: RunState = { seen: new SeenKeys(Math.ceil(bytes / 25)), sites: await deps.siteIds(job.environmentId), today: dateIn(clock.now(), 'UTC') };
       let batch: ParsedItem[] = [];
       for await (const item of parseFile(file, job.format)) {
         if (item.row <= resumeAfter) {
@@ -329,9 +329,9 @@ export function createImportsService(deps: {
           if ('raw' in item) {
             const v = validateRow(item.row, item.raw, state.today);
             if (v.ok) {
-              for (const ref of v.value.refs) state.seen.addOrGet(`r\u0000${refKey(ref)}`, item.row);
-              if (v.value.memberNumber !== undefined) state.seen.addOrGet(`n\u0000${v.value.memberNumber}`, item.row);
-              else if (v.value.refs.length === 0) state.seen.addOrGet(`e\u0000${v.value.emailLower}`, item.row);
+              for (const ref of v.value.refs) state.seen.has(`r\u0000${refKey(ref)}`);
+              if (v.value.memberNumber !== undefined) state.seen.has(`n\u0000${v.value.memberNumber}`);
+              else if (v.value.refs.length === 0) state.seen.has(`e\u0000${v.value.emailLower}`);
             }
           }
           continue;

@@ -1,19 +1,21 @@
 /**
- * A compact set of 64-bit string hashes with the row that first used each: the in-file duplicate check of an
- * import. Typed arrays (open addressing) keep a million-row file at a few tens of MB instead of a Map of strings.
- * Two independent 32-bit hashes make a false "duplicate" vanishingly rare (about 1 in 10^12 per pair of rows).
+ * A compact set of 64-bit string hashes: the in-file duplicate check of an import. Two typed arrays (open
+ * addressing, 8 bytes a key) keep a million-row file at a few tens of MB instead of a Map of strings, and
+ * sizing it up front from the file size avoids the double allocation of growing. Two independent 32-bit hashes
+ * make a false "duplicate" vanishingly rare (about 1 in 10^12 per pair of keys).
  */
 export class SeenKeys {
   private hi: Uint32Array;
   private lo: Uint32Array;
-  private rows: Uint32Array;
   private mask: number;
   private size = 0;
 
-  constructor(capacity = 1 << 14) {
+  /** `expected`: how many keys are likely (the set still grows past it). */
+  constructor(expected = 10_000) {
+    let capacity = 1 << 14;
+    while (capacity * 0.8 < expected) capacity *= 2;
     this.hi = new Uint32Array(capacity);
     this.lo = new Uint32Array(capacity);
-    this.rows = new Uint32Array(capacity);
     this.mask = capacity - 1;
   }
 
@@ -29,12 +31,12 @@ export class SeenKeys {
     h1 ^= h1 >>> 13;
     h1 = Math.imul(h1, 0xc2b2ae35);
     h1 ^= h1 >>> 16;
-    // 0 marks an empty slot, so a real hash is never all zero.
+    // 0 marks an empty slot, so a stored hash is never all zero.
     return [h1 >>> 0 || 1, h2 >>> 0];
   }
 
-  /** Adds `key` for `row`; returns the earlier row when the key was already there. */
-  addOrGet(key: string, row: number): number | undefined {
+  /** Adds `key`; returns true when it was already there. */
+  has(key: string): boolean {
     if ((this.size + 1) * 5 > (this.mask + 1) * 4) this.grow();
     const [a, b] = SeenKeys.hash(key);
     let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;
@@ -42,21 +44,19 @@ export class SeenKeys {
       if (this.hi[i] === 0) {
         this.hi[i] = a;
         this.lo[i] = b;
-        this.rows[i] = row;
         this.size++;
-        return undefined;
+        return false;
       }
-      if (this.hi[i] === a && this.lo[i] === b) return this.rows[i];
+      if (this.hi[i] === a && this.lo[i] === b) return true;
       i = (i + 1) & this.mask;
     }
   }
 
   private grow(): void {
-    const { hi, lo, rows } = this;
+    const { hi, lo } = this;
     const capacity = (this.mask + 1) * 2;
     this.hi = new Uint32Array(capacity);
     this.lo = new Uint32Array(capacity);
-    this.rows = new Uint32Array(capacity);
     this.mask = capacity - 1;
     for (let j = 0; j < hi.length; j++) {
       if (hi[j] === 0) continue;
@@ -64,7 +64,6 @@ export class SeenKeys {
       while (this.hi[i] !== 0) i = (i + 1) & this.mask;
       this.hi[i] = hi[j];
       this.lo[i] = lo[j];
-      this.rows[i] = rows[j];
     }
   }
 }

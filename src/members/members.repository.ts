@@ -105,18 +105,20 @@ const MEMBER_COLUMNS: Array<keyof MembersTable> = [
   'updated_at',
 ];
 
-/** A multi-row INSERT as SQL text with placeholders for the engine (`?` for SQLite, `$n` for PostgreSQL). */
+const insertSql = new Map<string, string>();
+
+/** A multi-row INSERT as SQL text with placeholders for the engine (`?` for SQLite, `$n` for PostgreSQL); texts are cached by shape. */
 function bulkInsert(trx: Kysely<Database>, table: string, columns: string[], rows: unknown[][]): CompiledQuery {
   const postgres = trx.getExecutor().adapter instanceof PostgresAdapter;
-  const params: unknown[] = [];
-  const tuples = rows.map((row) => {
-    const marks = row.map((v) => {
-      params.push(v);
-      return postgres ? `$${params.length}` : '?';
-    });
-    return `(${marks.join(',')})`;
-  });
-  return CompiledQuery.raw(`insert into "${table}" (${columns.map((c) => `"${c}"`).join(',')}) values ${tuples.join(',')}`, params);
+  const shape = `${postgres ? 'pg' : 'lite'}:${table}:${columns.length}:${rows.length}`;
+  let text = insertSql.get(shape);
+  if (text === undefined) {
+    let n = 0;
+    const tuples = rows.map(() => `(${columns.map(() => (postgres ? `$${++n}` : '?')).join(',')})`);
+    text = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(',')}) values ${tuples.join(',')}`;
+    if (insertSql.size < 64) insertSql.set(shape, text);
+  }
+  return CompiledQuery.raw(text, rows.flat());
 }
 
 // Keeps every statement under SQLite's and PostgreSQL's bound-parameter limits.
@@ -158,12 +160,12 @@ export function createMembersRepository(db: Kysely<Database>) {
      * with bound parameters (no query-builder tree per value, which dominated bulk imports).
      */
     async insertMany(members: Member[], trx: Kysely<Database> = db): Promise<void> {
-      for (const part of chunks(members, 300)) {
+      for (const part of chunks(members, 100)) {
         const rows = part.map(toColumns);
         await trx.executeQuery(bulkInsert(trx, 'members', MEMBER_COLUMNS, rows.map((r) => MEMBER_COLUMNS.map((c) => r[c]))));
       }
       const refs = members.flatMap((m) => m.externalRefs.map((r) => [m.environmentId, r.system, r.id, m.id]));
-      for (const part of chunks(refs, 500)) await trx.executeQuery(bulkInsert(trx, 'member_external_refs', ['environment_id', 'system', 'external_id', 'member_id'], part));
+      for (const part of chunks(refs, 250)) await trx.executeQuery(bulkInsert(trx, 'member_external_refs', ['environment_id', 'system', 'external_id', 'member_id'], part));
     },
     /** Overwrites a member's fields (seq and updatedAt included) and re-indexes its external references. */
     async update(m: Member, trx: Kysely<Database> = db): Promise<void> {

@@ -114,7 +114,7 @@ describe('member imports', () => {
     expect(got).toEqual(['3,first_name', '4,last_name', '6,email', '7,last_name', '8,date_of_birth', '9,email']);
     expect(lines[1]).toContain('UTF-8');
     expect(lines[2]).toContain('line break');
-    expect(lines[3]).toContain('duplicates row 5');
+    expect(lines[3]).toContain('duplicates an earlier row');
     expect(lines[4]).toContain('10,000 characters');
   });
 
