@@ -1,4 +1,4 @@
-import { CompiledQuery, PostgresAdapter, type Kysely } from 'kysely';
+import { CompiledQuery, PostgresAdapter, sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import { reserveSeq } from '../public-api/change-counter.js';
 import type { Database, MembersTable } from '../db/schema.js';
 
@@ -105,6 +105,15 @@ const MEMBER_COLUMNS: Array<keyof MembersTable> = [
   'updated_at',
 ];
 
+/**
+ * `column IN (values)`, written `= any($1)` with one array parameter on PostgreSQL: a thousand-item list
+ * then costs one bound value instead of a thousand, which PostgreSQL plans much faster.
+ */
+function isIn<DB, TB extends keyof DB>(trx: Kysely<Database>, eb: ExpressionBuilder<DB, TB>, column: string, values: string[]) {
+  if (trx.getExecutor().adapter instanceof PostgresAdapter) return sql<boolean>`${sql.ref(column)} = any(${values}::text[])`;
+  return eb(column as never, 'in', values as never);
+}
+
 const insertSql = new Map<string, string>();
 
 /** A multi-row INSERT as SQL text with placeholders for the engine (`?` for SQLite, `$n` for PostgreSQL); texts are cached by shape. */
@@ -160,12 +169,34 @@ export function createMembersRepository(db: Kysely<Database>) {
      * with bound parameters (no query-builder tree per value, which dominated bulk imports).
      */
     async insertMany(members: Member[], trx: Kysely<Database> = db): Promise<void> {
-      for (const part of chunks(members, 100)) {
+      if (members.length === 0) return;
+      const refs = members.flatMap((m) => m.externalRefs.map((r) => [m.environmentId, r.system, r.id, m.id]));
+      if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+        // PostgreSQL: one statement per table, each column one array parameter (unnest), whatever the row count.
+        const rows = members.map(toColumns);
+        const arrays = MEMBER_COLUMNS.map((c) => rows.map((r) => r[c]));
+        const types = MEMBER_COLUMNS.map((c) => (c === 'marketing_opt_in' || c === 'seq' ? 'int[]' : 'text[]'));
+        await trx.executeQuery(
+          CompiledQuery.raw(
+            `insert into "members" (${MEMBER_COLUMNS.map((c) => `"${c}"`).join(',')}) select * from unnest(${types.map((t, i) => `$${i + 1}::${t}`).join(',')})`,
+            arrays,
+          ),
+        );
+        if (refs.length > 0) {
+          await trx.executeQuery(
+            CompiledQuery.raw(
+              'insert into "member_external_refs" ("environment_id","system","external_id","member_id") select * from unnest($1::text[],$2::text[],$3::text[],$4::text[])',
+              [0, 1, 2, 3].map((i) => refs.map((r) => r[i])),
+            ),
+          );
+        }
+        return;
+      }
+      for (const part of chunks(members, 250)) {
         const rows = part.map(toColumns);
         await trx.executeQuery(bulkInsert(trx, 'members', MEMBER_COLUMNS, rows.map((r) => MEMBER_COLUMNS.map((c) => r[c]))));
       }
-      const refs = members.flatMap((m) => m.externalRefs.map((r) => [m.environmentId, r.system, r.id, m.id]));
-      for (const part of chunks(refs, 250)) await trx.executeQuery(bulkInsert(trx, 'member_external_refs', ['environment_id', 'system', 'external_id', 'member_id'], part));
+      for (const part of chunks(refs, 500)) await trx.executeQuery(bulkInsert(trx, 'member_external_refs', ['environment_id', 'system', 'external_id', 'member_id'], part));
     },
     /** Overwrites a member's fields (seq and updatedAt included) and re-indexes its external references. */
     async update(m: Member, trx: Kysely<Database> = db): Promise<void> {
@@ -207,7 +238,7 @@ export function createMembersRepository(db: Kysely<Database>) {
           .select(['r.system as ref_system', 'r.external_id as ref_id'])
           .where('r.environment_id', '=', environmentId)
           .where('r.system', 'in', systems)
-          .where('r.external_id', 'in', part)
+          .where((eb) => isIn(trx, eb, 'r.external_id', part))
           .execute();
         for (const r of rows) {
           const k = `${r.ref_system}\u0000${r.ref_id}`;
@@ -220,7 +251,7 @@ export function createMembersRepository(db: Kysely<Database>) {
     async byMemberNumbers(environmentId: string, numbers: string[], trx: Kysely<Database> = db): Promise<Map<string, Member>> {
       const out = new Map<string, Member>();
       for (const part of chunks(numbers)) {
-        const rows = await trx.selectFrom('members').selectAll().where('environment_id', '=', environmentId).where('member_number', 'in', part).execute();
+        const rows = await trx.selectFrom('members').selectAll().where('environment_id', '=', environmentId).where((eb) => isIn(trx, eb, 'member_number', part)).execute();
         for (const r of rows) out.set(r.member_number, toMember(r));
       }
       return out;
@@ -233,7 +264,7 @@ export function createMembersRepository(db: Kysely<Database>) {
           .selectFrom('members')
           .selectAll()
           .where('environment_id', '=', environmentId)
-          .where('email_lower', 'in', part)
+          .where((eb) => isIn(trx, eb, 'email_lower', part))
           .orderBy('created_at')
           .orderBy('id')
           .execute();
@@ -249,7 +280,7 @@ export function createMembersRepository(db: Kysely<Database>) {
     async takenNumbers(environmentId: string, numbers: string[], trx: Kysely<Database> = db): Promise<Set<string>> {
       const out = new Set<string>();
       for (const part of chunks(numbers)) {
-        const rows = await trx.selectFrom('members').select('member_number').where('environment_id', '=', environmentId).where('member_number', 'in', part).execute();
+        const rows = await trx.selectFrom('members').select('member_number').where('environment_id', '=', environmentId).where((eb) => isIn(trx, eb, 'member_number', part)).execute();
         for (const r of rows) out.add(r.member_number);
       }
       return out;
