@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 
 /** Validated process configuration; `loadConfig` is the only reader of process.env. */
@@ -14,12 +15,24 @@ export interface Config {
   keyCacheTtlMs: number;
   /** Requests per minute per key, by purpose, unless a key sets its own. */
   rateLimitPerMinute: Record<string, number>;
-  /** Trust X-Forwarded-For from a load balancer. */
-  trustProxy: boolean;
+  /**
+   * Which X-Forwarded-For hops to trust: false (none), a hop count (`true` = 1: the load balancer in front;
+   * given to Fastify as a function of the hop index), or a list of proxy addresses/CIDRs. Never "trust
+   * every hop": a client could then forge its address past an IP allowlist or a rate limit.
+   */
+  trustProxy: false | string[] | ((address: string, hop: number) => boolean);
   /** Secure cookies (set behind HTTPS). */
   secureCookies: boolean;
   /** Public base URL used in links (checkout, logos, errors report). */
   publicUrl: string | undefined;
+  /** Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
+  redisPrefix: string;
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
+  /** How often the expiry-warning check runs (ms); 0 turns the schedule off. */
+  expiryCheckMs: number;
+  /** Leaked-key reports allowed per client address per minute. */
+  leakedReportsPerMinute: number;
 }
 
 /** A configuration value that stops the process at start. */
@@ -59,6 +72,39 @@ function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string 
   return raw;
 }
 
+function redisPrefix(env: NodeJS.ProcessEnv): string {
+  const raw = env.FLOW_REDIS_PREFIX ?? 'flow:';
+  if (!/^[A-Za-z0-9:_.-]{0,64}$/.test(raw)) throw new ConfigError('FLOW_REDIS_PREFIX may hold only letters, digits and : _ . - (at most 64)');
+  return raw;
+}
+
+function metricsToken(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.FLOW_METRICS_TOKEN || undefined;
+  if (raw !== undefined && raw.length < 16) throw new ConfigError('FLOW_METRICS_TOKEN must be at least 16 characters');
+  return raw;
+}
+
+function hops(n: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < n;
+}
+
+function trustProxy(env: NodeJS.ProcessEnv): Config['trustProxy'] {
+  const raw = (env.FLOW_TRUST_PROXY ?? '').trim();
+  if (raw === '' || ['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+  if (['true', 'yes'].includes(raw.toLowerCase())) return hops(1);
+  if (/^\d{1,2}$/.test(raw)) return hops(Number(raw));
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const item of list) {
+    const [addr, bits, extra] = item.split('/');
+    const family = net.isIP(addr ?? '');
+    const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (!family || !okBits || extra !== undefined) {
+      throw new ConfigError(`FLOW_TRUST_PROXY must be true, false, a hop count or a comma-separated list of proxy addresses/CIDRs, got "${raw}"`);
+    }
+  }
+  return list;
+}
+
 /** Parses and validates the configuration once; throws ConfigError with a message naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = (env.LOG_LEVEL ?? 'info') as Config['logLevel'];
@@ -72,7 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (adminPassword !== undefined && adminPassword.length < 12) {
     throw new ConfigError('FLOW_ADMIN_PASSWORD must be at least 12 characters');
   }
-  const perMinute = int(env, 'FLOW_RATE_LIMIT_PER_MINUTE', 0, 0, 1_000_000);
+  const perMinute = int(env, 'FLOW_RATE_LIMIT_PER_MINUTE', 0, 0, 1_000_000_000);
   const rateLimitPerMinute: Record<string, number> = {
     import_members: 600,
     innovatise_bridge: 1200,
@@ -91,8 +137,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     keyCacheTtlMs: int(env, 'FLOW_KEY_CACHE_TTL_MS', 30_000, 0, 3_600_000),
     rateLimitPerMinute,
-    trustProxy: bool(env, 'FLOW_TRUST_PROXY', false),
+    trustProxy: trustProxy(env),
     secureCookies: bool(env, 'FLOW_SECURE_COOKIES', false),
     publicUrl: url(env, 'FLOW_PUBLIC_URL', ['http:', 'https:']),
+    redisPrefix: redisPrefix(env),
+    metricsToken: metricsToken(env),
+    expiryCheckMs: int(env, 'FLOW_EXPIRY_CHECK_MS', 3_600_000, 0, 86_400_000),
+    leakedReportsPerMinute: int(env, 'FLOW_LEAKED_REPORTS_PER_MINUTE', 10, 1, 100_000),
   };
 }

@@ -4,12 +4,18 @@ import { openStore, type Store } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { createAuditRepository } from './audit/audit.repository.js';
 import { createAuditService } from './audit/audit.service.js';
+import { createCheckout } from './checkout/checkout.wiring.js';
 import { createEnvironmentsRepository } from './environments/environments.repository.js';
 import { createEnvironmentsService } from './environments/environments.service.js';
 import { createKeysRepository } from './keys/keys.repository.js';
 import { createKeysService } from './keys/keys.service.js';
 import { createUsageRecorder } from './keys/usage-recorder.js';
 import { createVerifier } from './keys/verifier.js';
+import { createLeakedRepository } from './keys/leaked.repository.js';
+import { createLeakedKeysService } from './keys/leaked.service.js';
+import { createExpiryRepository } from './expiry/expiry.repository.js';
+import { createExpiryService } from './expiry/expiry.service.js';
+import { createMetrics } from './metrics/metrics.js';
 import { createLogosRepository } from './logos/logos.repository.js';
 import { createLogosService } from './logos/logos.service.js';
 import { createMemoryState, type SharedState } from './shared/shared-state.js';
@@ -37,11 +43,12 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
   );
   const store = opts.store ?? openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrate(store);
-  const shared: SharedState = config.redisUrl ? await createRedisState(config.redisUrl, logger) : createMemoryState();
+  const shared: SharedState = config.redisUrl ? await createRedisState(config.redisUrl, logger, { prefix: config.redisPrefix }) : createMemoryState();
+  const metrics = createMetrics();
   const { db } = store;
 
   const keysRepo = createKeysRepository(db);
-  const verifier = createVerifier({ repo: keysRepo, clock, shared, ttlMs: config.keyCacheTtlMs });
+  const verifier = createVerifier({ repo: keysRepo, clock, shared, ttlMs: config.keyCacheTtlMs, metrics });
   const usage = createUsageRecorder({
     repo: keysRepo,
     clock,
@@ -53,8 +60,24 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
   const staff = createStaffService({ repo: createStaffRepository(db), clock, shared });
   const logos = createLogosService({ repo: createLogosRepository(db), clock });
   const keys = createKeysService({ repo: keysRepo, clock, audit, environments, logos, staff, invalidate: (id) => verifier.invalidate(id) });
+  const leaked = createLeakedKeysService({
+    repo: createLeakedRepository(db),
+    audit,
+    clock,
+    invalidate: (id) => verifier.invalidate(id),
+    onRevoked: (n) => metrics.leakedRevoked(n),
+  });
+  const expiry = createExpiryService({
+    repo: createExpiryRepository(db),
+    audit,
+    clock,
+    environments,
+    onWarned: (n) => metrics.expiryWarnings(n),
+    onError: (err) => logger.warn({ err }, 'expiry check failed; will retry'),
+  });
 
   const publicApi = createPublicApi({ db, clock, audit, logger, dataDir: config.dataDir, publicUrl: config.publicUrl });
+  const checkout = createCheckout({ db, clock, audit, environments, logos, members: publicApi.members, memberships: publicApi.memberships });
 
   return {
     ...publicApi,
@@ -70,9 +93,14 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     staff,
     logos,
     keys,
+    metrics,
+    leaked,
+    expiry,
+    checkout,
     /** Flushes batched writes and closes connections. */
     async close(): Promise<void> {
       await publicApi.close();
+      await expiry.stop();
       await usage.stop();
       await shared.close();
       await store.close();

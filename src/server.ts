@@ -9,6 +9,8 @@ export async function serve(config: Config): Promise<void> {
   const login = await seedIfEmpty(deps);
   const app = await buildApp(deps);
   deps.usage.start();
+  // Every node runs the check; each warning is claimed atomically, so concurrent runs record it once.
+  deps.expiry.start(config.expiryCheckMs);
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

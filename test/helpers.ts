@@ -64,7 +64,9 @@ export interface TestApp {
 export const ADMIN = { email: 'admin@test.flow', password: 'correct horse battery' };
 
 /** A fresh app on a fresh database with a `demo` environment and an admin (see ADMIN). */
-export async function buildTestApp(opts: { clock?: FixedClock; config?: Partial<Config>; seedAdmin?: boolean } = {}): Promise<TestApp> {
+export async function buildTestApp(
+  opts: { clock?: FixedClock; config?: Partial<Config>; seedAdmin?: boolean; routes?: (app: FastifyInstance) => void } = {},
+): Promise<TestApp> {
   const db = await freshDatabase();
   const clock = opts.clock ?? fixedClock();
   const config: Config = { ...loadConfig({}), ...db.config, logLevel: 'info', ...opts.config };
@@ -77,6 +79,7 @@ export async function buildTestApp(opts: { clock?: FixedClock; config?: Partial<
   const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const deps = await createDeps(config, { clock, logStream, store, usageFlushMs: 60_000 });
   const app = await buildApp(deps);
+  opts.routes?.(app);
   await app.ready();
   if (opts.seedAdmin !== false) {
     const env = await deps.environments.create({ slug: 'demo', name: 'Demo' });
@@ -99,4 +102,14 @@ export async function buildTestApp(opts: { clock?: FixedClock; config?: Partial<
       await db.drop();
     },
   };
+}
+
+/** Headers for an admin request with a session. */
+export function as(s: { cookie: string; csrf: string }): Record<string, string> {
+  return { cookie: s.cookie, 'x-csrf-token': s.csrf };
+}
+
+/** The id of the `demo` environment of a test app. */
+export async function demoEnvId(t: TestApp): Promise<string> {
+  return (await t.deps.environments.get('demo')).id;
 }

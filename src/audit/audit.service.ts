@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { invalid } from '../errors.js';
-import { newId } from '../ids.js';
+import { sortableId } from '../ids.js';
 import type { Clock } from '../time.js';
 import type { AuditEvent, AuditRepository } from './audit.repository.js';
 
@@ -25,9 +25,10 @@ export function createAuditService(deps: { repo: AuditRepository; clock: Clock }
       e: { environmentId: string; actor: Actor; action: string; targetType?: string; targetId?: string; changes?: Record<string, unknown> },
       trx?: Kysely<Database>,
     ): Promise<void> {
+      const now = clock.now();
       await repo.insert(
         {
-          id: newId('evt'),
+          id: sortableId('evt', now.getTime()),
           environmentId: e.environmentId,
           actor: { type: e.actor.type, id: e.actor.id, label: e.actor.label },
           action: e.action,
@@ -35,7 +36,7 @@ export function createAuditService(deps: { repo: AuditRepository; clock: Clock }
           targetId: e.targetId ?? null,
           ip: e.actor.ip,
           changes: e.changes ?? {},
-          createdAt: clock.now().toISOString(),
+          createdAt: now.toISOString(),
         },
         trx,
       );

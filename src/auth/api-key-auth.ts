@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { AppError, type ErrorCode } from '../errors.js';
 import type { UsageRecorder } from '../keys/usage-recorder.js';
 import type { VerifiedKey, Verifier } from '../keys/verifier.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { SharedState } from '../shared/shared-state.js';
 import type { Permission } from './permissions.js';
 
@@ -50,34 +51,49 @@ function rateHeaders(reply: FastifyReply, r: { limit: number; remaining: number;
  * count the call against the key's rate limit. Failures before a key is identified count against the
  * caller's address instead, so guessing is throttled too.
  */
-export function createApiKeyAuth(deps: { verifier: Verifier; shared: SharedState; usage: UsageRecorder; config: Pick<Config, 'rateLimitPerMinute'> }) {
-  const { verifier, shared, usage, config } = deps;
+export function createApiKeyAuth(deps: {
+  verifier: Verifier;
+  shared: SharedState;
+  usage: UsageRecorder;
+  config: Pick<Config, 'rateLimitPerMinute'>;
+  metrics?: Pick<Metrics, 'verification' | 'rateLimited'>;
+}) {
+  const { verifier, shared, usage, metrics } = deps;
+  const limits = deps.config.rateLimitPerMinute;
 
   async function failAuth(request: FastifyRequest, reply: FastifyReply, code: ErrorCode): Promise<never> {
     const r = await shared.hit(`authfail:${request.ip}`, AUTH_FAILURES_PER_MINUTE, WINDOW_MS);
     rateHeaders(reply, r);
-    if (!r.allowed) throw new AppError('rate_limited', 'Too many failed authentications from this address.', undefined, { 'Retry-After': String(r.resetSeconds) });
+    if (!r.allowed) {
+      metrics?.rateLimited('address');
+      throw new AppError('rate_limited', 'Too many failed authentications from this address.', undefined, { 'Retry-After': String(r.resetSeconds) });
+    }
     throw new AppError(code, DETAIL[code]);
   }
 
   return async function apiKeyAuth(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    if (!request.url.startsWith('/v1/') || request.routeOptions.config?.noApiKey) return;
+    if (!request.url.startsWith('/v1/')) return;
+    // routeOptions is rebuilt on every access: read it once.
+    const config = request.routeOptions.config;
+    if (config?.noApiKey) return;
     const result = await verifier.verify(presentedKey(request), request.ip);
+    metrics?.verification(result.ok ? 'ok' : result.code);
     if (!result.ok) {
       if (result.keyId) usage.record(result.keyId, result.code);
       return failAuth(request, reply, result.code);
     }
     const key = result.key;
     request.apiKey = key;
-    const limit = key.rateLimitPerMinute ?? config.rateLimitPerMinute[key.purpose] ?? 600;
+    const limit = key.rateLimitPerMinute ?? limits[key.purpose] ?? 600;
     const r = await shared.hit(`key:${key.id}`, limit, WINDOW_MS);
     rateHeaders(reply, r);
-    const permission = request.routeOptions.config?.permission;
+    const permission = config?.permission;
     if (permission && !key.permissions.has(permission)) {
       usage.record(key.id, 'permission_denied');
       throw new AppError('permission_denied', `This key's purpose (${key.purpose}) does not grant ${permission}.`);
     }
     if (!r.allowed) {
+      metrics?.rateLimited('key');
       usage.record(key.id, 'rate_limited');
       throw new AppError('rate_limited', `Rate limit of ${limit} requests per minute reached.`, undefined, { 'Retry-After': String(r.resetSeconds) });
     }

@@ -2,6 +2,7 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Store, DialectName } from './client.js';
 import { coreMigration } from './migrations/0001-core.js';
 import { publicApiMigration } from './migrations/0002-public-api.js';
+import { checkoutMigration } from './migrations/0003-checkout.js';
 
 /** A migration that may differ by engine (e.g. blob vs bytea). */
 export type PortableMigration = (dialect: DialectName) => Migration;
@@ -10,6 +11,7 @@ export type PortableMigration = (dialect: DialectName) => Migration;
 const MIGRATIONS: Array<[string, PortableMigration]> = [
   ['0001-core', coreMigration],
   ['0002-public-api', publicApiMigration],
+  ['0003-checkout', checkoutMigration],
 ];
 
 /** Brings the store's schema up to date; safe to run on every start and from several nodes. */

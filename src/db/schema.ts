@@ -257,6 +257,85 @@ export interface AccessCodeSecretsTable {
   created_at: string;
 }
 
+export type CheckoutSessionStatus = 'open' | 'completed' | 'expired' | 'cancelled';
+
+/** A hosted checkout session; what is sold and the key's theme are snapshotted at creation. */
+export interface CheckoutSessionsTable {
+  /** `cs_` + 22 base62 characters (≥ 128 random bits): the bearer secret of the hosted page. */
+  id: string;
+  environment_id: string;
+  api_key_id: string;
+  /** Stored `open` until completed or cancelled; `expired` is derived from expires_at when read. */
+  status: CheckoutSessionStatus;
+  membership_type_id: string;
+  site_id: string;
+  /** Set when the integration named an existing member. */
+  customer_member_id: string | null;
+  customer_first_name: string | null;
+  customer_last_name: string | null;
+  customer_email: string | null;
+  success_url: string;
+  cancel_url: string;
+  reference: string | null;
+  /** JSON snapshot of what is sold (names, price, payment type) for the page. */
+  item: string;
+  /** Due today, in pence (price plus any joining fee). */
+  amount_pence: number;
+  currency: string;
+  operator_name: string;
+  logo_sha256: string | null;
+  primary_colour: string | null;
+  secondary_colour: string | null;
+  /** The hosted forms' CSRF token (random, compared in constant time). */
+  csrf_token: string;
+  /** Payment attempts started so far; each attempt holds `locked_until` while it runs. */
+  attempt: number;
+  locked_until: string | null;
+  /** JSON of the customer's details while a card payment waits for confirmation. */
+  pending_customer: string | null;
+  member_id: string | null;
+  membership_id: string | null;
+  payment_id: string | null;
+  expires_at: string;
+  completed_at: string | null;
+  cancelled_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A payment taken (or being taken) for a checkout session, as the provider reported it. */
+export interface PaymentsTable {
+  id: string;
+  environment_id: string;
+  checkout_session_id: string;
+  attempt: number;
+  provider: string;
+  method: 'card' | 'direct_debit';
+  /** requires_action (card confirmation), pending (mandate not yet confirmed), succeeded, failed. */
+  status: 'requires_action' | 'pending' | 'succeeded' | 'failed';
+  amount_pence: number;
+  currency: string;
+  /** The provider's id of the charge or mandate. */
+  provider_ref: string;
+  card_brand: string | null;
+  card_last4: string | null;
+  failure_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The built-in test provider's direct-debit mandates (no full account number is stored). */
+export interface TestProviderMandatesTable {
+  id: string;
+  environment_id: string;
+  account_holder: string;
+  sort_code: string;
+  account_last4: string;
+  status: 'pending' | 'active' | 'failed';
+  created_at: string;
+  updated_at: string;
+}
+
 /** The whole database; capability migrations add their tables here. */
 export interface Database {
   environments: EnvironmentsTable;
@@ -277,4 +356,7 @@ export interface Database {
   import_errors: ImportErrorsTable;
   idempotency_keys: IdempotencyKeysTable;
   access_code_secrets: AccessCodeSecretsTable;
+  checkout_sessions: CheckoutSessionsTable;
+  payments: PaymentsTable;
+  test_provider_mandates: TestProviderMandatesTable;
 }

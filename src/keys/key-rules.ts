@@ -27,6 +27,7 @@ export function checkReference(value: unknown, errors: FieldError[]): string {
   const v = typeof value === 'string' ? value.trim() : '';
   if (v.length < 1) errors.push({ path: 'reference', message: 'is required' });
   else if (v.length > 100) errors.push({ path: 'reference', message: 'must be at most 100 characters' });
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   else if (/[\u0000-\u001f\u007f]/.test(v)) errors.push({ path: 'reference', message: 'must not contain control characters' });
   return v;
 }
@@ -63,7 +64,8 @@ export function checkCidrs(path: string, values: string[] | undefined, errors: F
   values.forEach((raw, i) => {
     const v = raw.trim();
     const [addr, bits, extra] = v.split('/');
-    const family = net.isIP(addr ?? '');
+    // Zone ids (fe80::1%eth0) name a local interface: meaningless for a remote caller, so refused.
+    const family = addr?.includes('%') ? 0 : net.isIP(addr ?? '');
     const max = family === 6 ? 128 : 32;
     const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max);
     if (!family || !okBits || extra !== undefined) errors.push({ path: `${path}.${i}`, message: 'must be an IPv4 or IPv6 address or CIDR block, e.g. 203.0.113.0/24' });

@@ -7,7 +7,7 @@ import { CreateKeyBody, KeyListQuery, KeyWithSecretSchema, RollBody, UpdateKeyBo
 
 const tags = ['Admin: API keys'];
 const security = [{ session: [] }];
-const Params = Type.Object({ id: Type.String({ maxLength: 64 }) });
+const Params = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_]{1,64}$' }) });
 
 /** /admin/v1 routes for the key lifecycle: validate, one service call, answer. */
 export function keysAdminRoutes(deps: { keys: KeysService }): FastifyPluginAsyncTypebox {

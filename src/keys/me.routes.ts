@@ -19,7 +19,7 @@ export function meRoutes(): FastifyPluginAsyncTypebox {
         const k = request.apiKey;
         return {
           environment: { id: k.environment.id, slug: k.environment.slug, name: k.environment.name },
-          key: { id: k.id, reference: k.reference, purpose: k.purpose, expiresOn: k.expiresOn, expiresAt: k.expiresAt, permissions: [...k.permissions] },
+          key: { id: k.id, reference: k.reference, purpose: k.purpose, expiresOn: k.expiresOn, expiresAt: k.expiresAt, permissions: k.permissionList },
         };
       },
     );

@@ -1,4 +1,6 @@
 import type { Clock } from '../time.js';
+
+const DAY_MS = 86_400_000;
 import type { KeysRepository } from './keys.repository.js';
 
 /**
@@ -8,22 +10,24 @@ import type { KeysRepository } from './keys.repository.js';
 export function createUsageRecorder(deps: { repo: Pick<KeysRepository, 'addUsage'>; clock: Clock; flushMs: number; onError: (err: unknown) => void }) {
   const { repo, clock, flushMs, onError } = deps;
   let counts = new Map<string, number>();
-  let lastUsed = new Map<string, string>();
+  let lastUsed = new Map<string, number>();
+  let dayStart = -1;
+  let day = '';
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
 
-  async function write(c: Map<string, number>, l: Map<string, string>): Promise<void> {
+  async function write(c: Map<string, number>, l: Map<string, number>): Promise<void> {
     if (c.size === 0 && l.size === 0) return;
     const rows = [...c].map(([k, count]) => {
       const [keyId, day, outcome] = k.split('|');
       return { keyId, day, outcome, count };
     });
     try {
-      await repo.addUsage(rows, [...l].map(([keyId, at]) => ({ keyId, at })));
+      await repo.addUsage(rows, [...l].map(([keyId, at]) => ({ keyId, at: new Date(at).toISOString() })));
     } catch (err) {
       // Keep the counts for the next flush rather than lose them during a store outage.
       for (const [k, n] of c) counts.set(k, (counts.get(k) ?? 0) + n);
-      for (const [k, at] of l) if ((lastUsed.get(k) ?? '') < at) lastUsed.set(k, at);
+      for (const [k, at] of l) if ((lastUsed.get(k) ?? 0) < at) lastUsed.set(k, at);
       onError(err);
     }
   }
@@ -31,10 +35,15 @@ export function createUsageRecorder(deps: { repo: Pick<KeysRepository, 'addUsage
   return {
     /** Counts one request of a key with its outcome (`ok` or an error code). */
     record(keyId: string, outcome: string): void {
-      const now = clock.now().toISOString();
-      const k = `${keyId}|${now.slice(0, 10)}|${outcome}`;
+      const ms = clock.now().getTime();
+      // The UTC day string is recomputed only when the day changes: this runs on every /v1 request.
+      if (ms < dayStart || ms >= dayStart + DAY_MS) {
+        dayStart = ms - (ms % DAY_MS);
+        day = new Date(dayStart).toISOString().slice(0, 10);
+      }
+      const k = `${keyId}|${day}|${outcome}`;
       counts.set(k, (counts.get(k) ?? 0) + 1);
-      if (outcome === 'ok') lastUsed.set(keyId, now);
+      if (outcome === 'ok') lastUsed.set(keyId, ms);
     },
     /** Writes what has been counted so far. */
     flush(): Promise<void> {

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { permissionsOf, type Permission, type Purpose } from '../auth/permissions.js';
-import type { SharedState } from '../shared/shared-state.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { RESYNC, type SharedState } from '../shared/shared-state.js';
 import { endOfDay, type Clock } from '../time.js';
 import { keyIdOf, parseKey } from './key-format.js';
 import { ipMatcher } from './key-rules.js';
@@ -12,6 +13,8 @@ export interface VerifiedKey {
   reference: string;
   purpose: Purpose;
   permissions: ReadonlySet<Permission>;
+  /** The same permissions as a list, in matrix order (built once per cache fill). */
+  permissionList: Permission[];
   expiresOn: string;
   expiresAt: string;
   rateLimitPerMinute: number | null;
@@ -60,6 +63,7 @@ function toCached(r: KeyForVerification): Cached {
       reference: r.reference,
       purpose,
       permissions: new Set(permissionsOf(purpose)),
+      permissionList: permissionsOf(purpose),
       expiresOn: r.expiresOn,
       expiresAt: new Date(expiresAtMs).toISOString(),
       rateLimitPerMinute: r.rateLimitPerMinute,
@@ -75,8 +79,14 @@ function toCached(r: KeyForVerification): Cached {
  * look-up per key id per TTL (misses cached too, concurrent look-ups shared) → constant-time hash
  * compare → revoked → expired → environment → address allowlist.
  */
-export function createVerifier(deps: { repo: Pick<KeysRepository, 'findForVerification'>; clock: Clock; shared: SharedState; ttlMs: number }) {
-  const { repo, clock, shared, ttlMs } = deps;
+export function createVerifier(deps: {
+  repo: Pick<KeysRepository, 'findForVerification'>;
+  clock: Clock;
+  shared: SharedState;
+  ttlMs: number;
+  metrics?: Pick<Metrics, 'cache'>;
+}) {
+  const { repo, clock, shared, ttlMs, metrics } = deps;
   const cache = new Map<string, Entry>();
   const inflight = new Map<string, Promise<Cached | null>>();
   let epoch = 0;
@@ -84,7 +94,9 @@ export function createVerifier(deps: { repo: Pick<KeysRepository, 'findForVerifi
 
   shared.subscribe(INVALIDATE_CHANNEL, (id) => {
     epoch++;
-    cache.delete(id);
+    // After a gap in delivery (Redis reconnected) any entry may be stale: start afresh.
+    if (id === RESYNC) cache.clear();
+    else cache.delete(id);
   });
 
   async function lookup(id: string): Promise<Cached | null> {
@@ -118,7 +130,9 @@ export function createVerifier(deps: { repo: Pick<KeysRepository, 'findForVerifi
       if (publicId === undefined) return { ok: false, code: 'key_malformed' };
       const id = keyIdOf(publicId);
       const entry = cache.get(id);
-      const cached = entry && entry.until > Date.now() ? entry.value : await lookup(id);
+      const hit = entry !== undefined && entry.until > Date.now();
+      metrics?.cache(hit);
+      const cached = hit ? entry.value : await lookup(id);
       if (!cached) return { ok: false, code: 'key_invalid' };
       const now = clock.now().getTime();
       const hash = createHash('sha256').update(presented).digest();

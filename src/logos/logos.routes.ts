@@ -21,9 +21,16 @@ export function logosRoutes(deps: { logos: LogosService }): FastifyPluginAsyncTy
       },
       async (request, reply) => {
         if (!request.isMultipart()) throw new AppError('unsupported_media_type', 'Send the logo as multipart/form-data with a field named "file".', [{ path: 'file', message: 'must be sent as multipart/form-data' }]);
-        const part = await request.file({ limits: { fileSize: MAX_LOGO_BYTES, files: 1, fields: 0, parts: 2 } });
-        if (!part || part.fieldname !== 'file') throw invalid([{ path: 'file', message: 'is required' }]);
-        const bytes = await part.toBuffer();
+        let bytes: Buffer;
+        try {
+          const part = await request.file({ limits: { fileSize: MAX_LOGO_BYTES, files: 1, fields: 0, parts: 2 } });
+          if (!part || part.fieldname !== 'file') throw invalid([{ path: 'file', message: 'is required' }]);
+          bytes = await part.toBuffer();
+        } catch (err) {
+          // Size and count limits carry their own status; anything else is a body the parser could not read.
+          if (err instanceof AppError || (err as { statusCode?: number }).statusCode) throw err;
+          throw invalid([{ path: 'file', message: 'could not be read: malformed multipart/form-data body' }]);
+        }
         const logo = await logos.upload(request.staff.environmentId, bytes);
         return reply.code(201).send(logo);
       },

@@ -20,12 +20,18 @@ export interface SharedState {
   reset(bucket: string): Promise<void>;
   /** Sends a message to every node, this one included. */
   publish(channel: string, message: string): Promise<void>;
-  /** Receives every message on a channel. */
+  /** Receives every message on a channel (and `RESYNC` after a gap in delivery). */
   subscribe(channel: string, handler: (message: string) => void): void;
   /** True when the shared backend answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/**
+ * Delivered to every subscriber after a gap in delivery (the shared backend reconnected): messages may
+ * have been missed, so anything cached on the strength of "no message means no change" must be dropped.
+ */
+export const RESYNC = '*';
 
 interface Window {
   count: number;

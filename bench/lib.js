@@ -1,0 +1,85 @@
+// Shared helpers for the benchmarks: start a real server on loopback, drive it with autocannon.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** A free TCP port on loopback. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `node dist/server.js` with its own data dir; resolves when /health answers. */
+export async function startServer(extraEnv = {}, nodeArgs = []) {
+  const port = await freePort();
+  const dataDir = extraEnv.FLOW_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'flow-bench-'));
+  const env = {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    FLOW_DATA_DIR: dataDir,
+    FLOW_ADMIN_EMAIL: 'bench@flow.local',
+    FLOW_ADMIN_PASSWORD: 'bench-password-123',
+    FLOW_RATE_LIMIT_PER_MINUTE: '1000000000',
+    LOG_LEVEL: 'warn',
+    ...extraEnv,
+  };
+  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'dist/server.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${base}/health`)).ok) break;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    base,
+    port,
+    dataDir,
+    env,
+    child,
+    /** Runs the flow CLI against the same store. */
+    flow(args) {
+      return execFileSync(process.execPath, [path.join(ROOT, 'bin/flow.js'), ...args], { env: { ...env, LOG_LEVEL: 'silent' } }).toString();
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+/** Runs autocannon and returns requests/s, p99 latency (ms) and non-2xx count. */
+export async function load(url, { connections = 50, duration = 8, headers = {} } = {}) {
+  const r = await autocannon({ url, connections, duration, headers, pipelining: 1 });
+  return { rps: r.requests.average, p99: r.latency.p99, p50: r.latency.p50, errors: r.errors + r.timeouts, non2xx: r.non2xx };
+}
+
+/** Times `fn` for about `ms` milliseconds and returns operations per second. */
+export async function opsPerSecond(fn, ms = 1500) {
+  for (let i = 0; i < 20000; i++) await fn(); // warm-up
+  let n = 0;
+  const start = process.hrtime.bigint();
+  const end = start + BigInt(ms) * 1_000_000n;
+  let now = start;
+  while (now < end) {
+    for (let i = 0; i < 1000; i++) await fn();
+    n += 1000;
+    now = process.hrtime.bigint();
+  }
+  return n / (Number(now - start) / 1e9);
+}

@@ -1,0 +1,98 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { CHECKOUT_CSS } from './checkout-css.js';
+import type { FormFields } from './checkout-form.js';
+import { CSS_HASH, renderCheckoutPage, renderConfirmPage, renderStatePage } from './checkout.pages.js';
+import type { CheckoutSessionRow } from './checkout.repository.js';
+import type { CheckoutService, PageOutcome } from './checkout.service.js';
+import { originOf } from './redirect-urls.js';
+import { checkoutTheme, themeCss } from './theme.js';
+
+/** The largest form the hosted pages accept. */
+const FORM_LIMIT = 16 * 1024;
+const THEME_FILE = /^theme-([0-9A-F]{6})-([0-9A-F]{6})\.css$/;
+
+/**
+ * The strict policy of every hosted page: nothing but same-origin images and stylesheets, no scripts at all,
+ * forms only to this server and the integration's own success/cancel origins (where a submit redirects).
+ */
+export function checkoutCsp(session: CheckoutSessionRow | undefined): string {
+  const targets = new Set<string>();
+  if (session) {
+    targets.add(originOf(session.successUrl));
+    targets.add(originOf(session.cancelUrl));
+  }
+  return `default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'${[...targets].map((o) => ' ' + o).join('')}; frame-ancestors 'none'; base-uri 'none'`;
+}
+
+function html(reply: FastifyReply, status: number, session: CheckoutSessionRow | undefined, body: string): FastifyReply {
+  return reply
+    .code(status)
+    .type('text/html; charset=utf-8')
+    .header('Cache-Control', 'no-store')
+    .header('Content-Security-Policy', checkoutCsp(session))
+    .send(body);
+}
+
+const STATE_STATUS = { completed: 200, cancelled: 200, expired: 410, not_found: 404, busy: 409 } as const;
+
+function send(reply: FastifyReply, o: PageOutcome | { kind: 'confirm'; model: Parameters<typeof renderConfirmPage>[0]; payment: Parameters<typeof renderConfirmPage>[1] }): FastifyReply {
+  switch (o.kind) {
+    case 'redirect':
+      return reply.code(303).header('Cache-Control', 'no-store').header('Location', o.url).send();
+    case 'form':
+      return html(reply, o.status, o.model.session, renderCheckoutPage(o.model, o.values, o.errors, o.alert));
+    case 'confirm':
+      return html(reply, 200, o.model.session, renderConfirmPage(o.model, o.payment));
+    case 'csrf':
+      return html(reply, 403, o.session, renderStatePage('csrf', o.session));
+    case 'state':
+      return html(reply, STATE_STATUS[o.state], o.session, renderStatePage(o.state, o.session));
+  }
+}
+
+/** The hosted checkout pages (no staff login: the unguessable session id is the credential) and their stylesheets. */
+export function checkoutPageRoutes(deps: { checkout: CheckoutService }): FastifyPluginAsync {
+  const { checkout } = deps;
+  return async (app) => {
+    // Anything these routes answer without its own policy (e.g. a 413 problem) gets the strictest one.
+    app.addHook('onSend', async (_request, reply, payload) => {
+      if (!reply.hasHeader('Content-Security-Policy')) reply.header('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+      return payload;
+    });
+    // Encapsulated in this plugin: only the hosted forms accept urlencoded bodies.
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT }, (_req, body, done) => {
+      const fields: FormFields = {};
+      for (const [k, v] of new URLSearchParams(body as string)) if (!(k in fields) && k.length <= 40) fields[k] = v.slice(0, 500);
+      done(null, fields);
+    });
+
+    app.get<{ Params: { file: string } }>('/checkout/assets/:file', { schema: { hide: true } }, async (request, reply) => {
+      const file = request.params.file;
+      const theme = THEME_FILE.exec(file);
+      let css: string | undefined;
+      if (file === `checkout.${CSS_HASH}.css`) css = CHECKOUT_CSS;
+      else if (theme) css = themeCss(checkoutTheme(`#${theme[1]}`, `#${theme[2]}`));
+      if (css === undefined) return reply.code(404).type('text/plain; charset=utf-8').header('Content-Security-Policy', "default-src 'none'").send('Not found');
+      // Both are content-addressed (by hash or by the colours themselves), so they never change.
+      return reply
+        .type('text/css; charset=utf-8')
+        .header('Cache-Control', 'public, max-age=31536000, immutable')
+        .header('Content-Security-Policy', "default-src 'none'")
+        .send(css);
+    });
+
+    const body = (request: { body: unknown }): FormFields => (request.body && typeof request.body === 'object' ? (request.body as FormFields) : {});
+
+    app.get<{ Params: { id: string } }>('/checkout/:id', { schema: { hide: true } }, async (request, reply) => send(reply, await checkout.page(request.params.id)));
+    app.get<{ Params: { id: string } }>('/checkout/:id/confirm', { schema: { hide: true } }, async (request, reply) => send(reply, await checkout.confirmPage(request.params.id)));
+    app.post<{ Params: { id: string } }>('/checkout/:id/pay', { schema: { hide: true }, bodyLimit: FORM_LIMIT }, async (request, reply) =>
+      send(reply, await checkout.pay(request.params.id, body(request))),
+    );
+    app.post<{ Params: { id: string } }>('/checkout/:id/confirm', { schema: { hide: true }, bodyLimit: FORM_LIMIT }, async (request, reply) =>
+      send(reply, await checkout.confirm(request.params.id, body(request))),
+    );
+    app.post<{ Params: { id: string } }>('/checkout/:id/cancel', { schema: { hide: true }, bodyLimit: FORM_LIMIT }, async (request, reply) =>
+      send(reply, await checkout.cancel(request.params.id, body(request))),
+    );
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * The checkout theme: pure functions shared by the hosted checkout pages (server) and the console's live
+ * preview (browser, imported through Vite). No imports, no Node or DOM APIs, so both sides can use it.
+ * The header and main-button markup live here too, so the preview is the real page's markup, not a copy.
+ */
+
+/** Text colours the checkout may put on a themed surface: whichever contrasts more (WCAG 2). */
+export const BLACK = '#000000';
+export const WHITE = '#FFFFFF';
+
+/** The neutral FLOW theme used when a key sets no colours. */
+export const FLOW_PRIMARY = '#0B4F57';
+export const FLOW_SECONDARY = '#F2A541';
+
+/** The WCAG AA minimum for normal-size text. */
+export const AA_MINIMUM = 4.5;
+
+const HEX = /^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
+
+/** `#abc` / `#a1b2c3` → `#AABBCC`; undefined when the value is not a hex colour. */
+export function normaliseHex(value: string | null | undefined): string | undefined {
+  const v = (value ?? '').trim();
+  if (!HEX.test(v)) return undefined;
+  const hex = v.slice(1).toUpperCase();
+  return '#' + (hex.length === 3 ? hex.replace(/./g, (c) => c + c) : hex);
+}
+
+function channel(c: number): number {
+  const s = c / 255;
+  return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+}
+
+/** WCAG 2 relative luminance (0–1) of a `#RRGGBB` colour. */
+export function relativeLuminance(hex: string): number {
+  const h = normaliseHex(hex) ?? BLACK;
+  return 0.2126 * channel(parseInt(h.slice(1, 3), 16)) + 0.7152 * channel(parseInt(h.slice(3, 5), 16)) + 0.0722 * channel(parseInt(h.slice(5, 7), 16));
+}
+
+/** WCAG 2 contrast ratio between two colours (1 to 21). */
+export function contrastRatio(a: string, b: string): number {
+  const la = relativeLuminance(a);
+  const lb = relativeLuminance(b);
+  return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
+}
+
+/** Black or white, whichever has the higher contrast on `background` (ties go to white). */
+export function textColourOn(background: string): typeof BLACK | typeof WHITE {
+  return contrastRatio(background, WHITE) >= contrastRatio(background, BLACK) ? WHITE : BLACK;
+}
+
+/** A resolved checkout theme: the two brand colours, the text colours chosen for them, and CSS variables. */
+export interface CheckoutTheme {
+  primary: string;
+  secondary: string;
+  /** Text on the primary colour (header, main button). */
+  onPrimary: string;
+  /** Text on the secondary colour (accent badges). */
+  onSecondary: string;
+  /** The colour for accent text and links on the white page: the secondary colour when it is readable there, else black. */
+  accentInk: string;
+  /** True when the key set no colours and the neutral FLOW theme applies. */
+  isDefault: boolean;
+  /** CSS custom properties the stylesheet reads (`--fc-…`). */
+  vars: Record<string, string>;
+}
+
+/** Resolves a key's colours (either may be unset or invalid) into the checkout theme with contrast-safe text colours. */
+export function checkoutTheme(primaryColour?: string | null, secondaryColour?: string | null): CheckoutTheme {
+  const p = normaliseHex(primaryColour);
+  const s = normaliseHex(secondaryColour);
+  const primary = p ?? FLOW_PRIMARY;
+  const secondary = s ?? (p ? primary : FLOW_SECONDARY);
+  const onPrimary = textColourOn(primary);
+  const onSecondary = textColourOn(secondary);
+  const accentInk = contrastRatio(secondary, WHITE) >= AA_MINIMUM ? secondary : contrastRatio(primary, WHITE) >= AA_MINIMUM ? primary : BLACK;
+  return {
+    primary,
+    secondary,
+    onPrimary,
+    onSecondary,
+    accentInk,
+    isDefault: !p && !s,
+    vars: {
+      '--fc-primary': primary,
+      '--fc-on-primary': onPrimary,
+      '--fc-secondary': secondary,
+      '--fc-on-secondary': onSecondary,
+      '--fc-accent-ink': accentInk,
+    },
+  };
+}
+
+/** The theme as a stylesheet rule on `.fc` (the hosted pages load it as a file, since their CSP forbids inline styles). */
+export function themeCss(theme: CheckoutTheme): string {
+  return `.fc{${Object.entries(theme.vars)
+    .map(([k, v]) => `${k}:${v}`)
+    .join(';')}}\n`;
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+}
+
+/** The themed page header: logo (or the operator's initial) and the operator's name. */
+export function checkoutHeaderHtml(p: { logoUrl?: string | null; operatorName: string }): string {
+  const name = escapeHtml(p.operatorName);
+  const initial = escapeHtml(p.operatorName.trim().slice(0, 1).toUpperCase() || 'F');
+  const logo = p.logoUrl
+    ? `<img class="fc-logo-img" src="${escapeHtml(p.logoUrl)}" alt="${name} logo" width="40" height="40">`
+    : `<span class="fc-logo-initial" aria-hidden="true">${initial}</span>`;
+  return (
+    `<header class="fc-header" data-part="header"><div class="fc-logo">${logo}</div>` +
+    `<div class="fc-header-text"><div class="fc-operator">${name}</div><div class="fc-secure">Secure checkout</div></div></header>`
+  );
+}
+
+/** The main (primary-coloured) button; `attrs` is trusted markup such as `type="submit"`. */
+export function checkoutButtonHtml(label: string, attrs = 'type="submit"'): string {
+  return `<button class="fc-button" data-part="button" ${attrs}>${escapeHtml(label)}</button>`;
+}
+
+/** Props of the console's live preview (the console's CheckoutPreview component takes the same). */
+export interface CheckoutPreviewProps {
+  logoUrl: string | null | undefined;
+  primaryColour: string | null | undefined;
+  secondaryColour: string | null | undefined;
+  operatorName: string;
+}
+
+/**
+ * The console preview: the real header and button markup around a sample item, plus the CSS variables to set
+ * on the `.fc` root element. Render with `<div className={PREVIEW_ROOT_CLASS} style={vars} dangerouslySetInnerHTML={{ __html: html }} />`
+ * (the HTML is built here from escaped values only).
+ */
+export function checkoutPreview(p: CheckoutPreviewProps): { html: string; vars: Record<string, string>; theme: CheckoutTheme } {
+  const theme = checkoutTheme(p.primaryColour, p.secondaryColour);
+  const html =
+    checkoutHeaderHtml({ logoUrl: p.logoUrl, operatorName: p.operatorName }) +
+    `<div class="fc-body"><div class="fc-summary"><span class="fc-item-name">Adult Gym Membership</span>` +
+    `<span class="fc-price">£32.00<span class="fc-period"> per month</span></span></div>` +
+    checkoutButtonHtml('Pay £32.00', 'type="button" tabindex="-1"') +
+    `<div class="fc-secondary-button">Back to the app</div></div>`;
+  return { html, vars: theme.vars, theme };
+}
+
+/** The class names for the preview's root element. */
+export const PREVIEW_ROOT_CLASS = 'fc fc-preview';

@@ -1,0 +1,76 @@
+import { SYSTEM_ACTOR, type AuditService } from '../audit/audit.service.js';
+import type { Environment } from '../environments/environments.repository.js';
+import { EXPIRING_SOON_DAYS } from '../keys/key-rules.js';
+import { addDays, dateIn, type Clock } from '../time.js';
+import type { ExpiryRepository } from './expiry.repository.js';
+
+/**
+ * Expiry warnings: every live key expiring within EXPIRING_SOON_DAYS (by dates in its environment's
+ * time zone) gets one `api_key.expiring_soon` audit event. Each warning is claimed with a conditional
+ * update in the event's transaction, so several nodes may run the check at once: exactly one records it.
+ */
+export function createExpiryService(deps: {
+  repo: ExpiryRepository;
+  audit: AuditService;
+  clock: Clock;
+  environments: { findById(id: string): Promise<Environment | undefined> };
+  onWarned?: (count: number) => void;
+  onError?: (err: unknown) => void;
+}) {
+  const { repo, audit, clock, environments, onWarned, onError } = deps;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> | undefined;
+
+  async function check(): Promise<number> {
+    const now = clock.now();
+    const utcToday = now.toISOString().slice(0, 10);
+    // One day either side of UTC covers every time zone; the exact window is decided per environment below.
+    const candidates = await repo.candidates(addDays(utcToday, -1), addDays(utcToday, EXPIRING_SOON_DAYS + 1));
+    const zones = new Map<string, string | null>();
+    let warned = 0;
+    for (const c of candidates) {
+      if (!zones.has(c.environmentId)) zones.set(c.environmentId, (await environments.findById(c.environmentId))?.timeZone ?? null);
+      const tz = zones.get(c.environmentId);
+      if (!tz) continue;
+      const today = dateIn(now, tz);
+      const daysLeft = Math.round((Date.parse(c.expiresOn) - Date.parse(today)) / 86_400_000);
+      if (daysLeft < 0 || daysLeft > EXPIRING_SOON_DAYS) continue;
+      const nowIso = now.toISOString();
+      const done = await repo.transaction(async (trx) => {
+        if (!(await repo.claim(c.id, nowIso, trx))) return false;
+        await audit.record(
+          { environmentId: c.environmentId, actor: SYSTEM_ACTOR, action: 'api_key.expiring_soon', targetType: 'api_key', targetId: c.id, changes: { expiresOn: c.expiresOn, daysLeft, reference: c.reference } },
+          trx,
+        );
+        return true;
+      });
+      if (done) warned++;
+    }
+    if (warned > 0) onWarned?.(warned);
+    return warned;
+  }
+
+  return {
+    /** Runs one check now (a check already running is joined, not repeated); returns the warnings recorded. */
+    check(): Promise<number> {
+      running ??= check().finally(() => (running = undefined));
+      return running;
+    },
+    /** Checks at once and then every `everyMs`; failures are reported and retried at the next tick. */
+    start(everyMs: number): void {
+      const tick = () => void this.check().catch((err: unknown) => onError?.(err));
+      tick();
+      if (everyMs > 0) {
+        timer = setInterval(tick, everyMs);
+        timer.unref();
+      }
+    },
+    /** Stops the schedule and waits for a running check. */
+    async stop(): Promise<void> {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await running?.catch(() => undefined);
+    },
+  };
+}
+export type ExpiryService = ReturnType<typeof createExpiryService>;

@@ -1,0 +1,98 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { Clock } from '../time.js';
+import { keyIdOf, parseKey } from './key-format.js';
+import type { LeakedRepository } from './leaked.repository.js';
+
+/** Most keys one report may carry. */
+export const MAX_LEAKED_KEYS = 1000;
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+function same(a: Buffer, hex: string | null): boolean {
+  if (hex === null) return false;
+  const b = Buffer.from(hex, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * Leaked-key revocation, as GitHub's credential-revocation API: anyone (a secret-scanning partner,
+ * a person who found a key in a public repository) reports keys; each one that is a live key — the
+ * whole key matches its stored SHA-256, not only its id — is revoked at once and audited. The answer
+ * never says which keys existed.
+ */
+export function createLeakedKeysService(deps: {
+  repo: LeakedRepository;
+  audit: AuditService;
+  clock: Clock;
+  /** Drops a key from every node's verification cache. */
+  invalidate: (keyId: string) => Promise<void>;
+  /** Counts revocations for /metrics. */
+  onRevoked?: (count: number) => void;
+}) {
+  const { repo, audit, clock, invalidate, onRevoked } = deps;
+  return {
+    /** Revokes every live key among `keys` (anything else is ignored); returns how many keys were received. */
+    async report(keys: string[], ip: string): Promise<{ received: number }> {
+      // Well-formed keys only (shape and checksum): no store look-up for anything else.
+      const byId = new Map<string, Set<string>>();
+      for (const raw of keys.slice(0, MAX_LEAKED_KEYS)) {
+        const key = raw.trim();
+        const publicId = parseKey(key);
+        if (publicId === undefined) continue;
+        const id = keyIdOf(publicId);
+        const set = byId.get(id) ?? new Set<string>();
+        set.add(key);
+        byId.set(id, set);
+      }
+      if (byId.size === 0) return { received: keys.length };
+      const actor: Actor = { type: 'public', id: null, label: 'leaked-key report', ip };
+      const now = clock.now();
+      const nowIso = now.toISOString();
+      const touched: string[] = [];
+      for (const row of await repo.findByIds([...byId.keys()])) {
+        if (row.revokedAt) continue;
+        for (const key of byId.get(row.id) ?? []) {
+          const hash = sha256(key);
+          if (same(hash, row.keyHash)) {
+            const done = await repo.transaction(async (trx) => {
+              if (!(await repo.revokeIfLive(row.id, row.keyHash, nowIso, trx))) return false;
+              await audit.record(
+                { environmentId: row.environmentId, actor, action: 'api_key.revoked', targetType: 'api_key', targetId: row.id, changes: { revokedAt: nowIso, reason: 'leaked' } },
+                trx,
+              );
+              return true;
+            });
+            if (done) touched.push(row.id);
+            break;
+          }
+          // The previous secret of a rolled key, still inside its grace period: end the grace, keep the new secret.
+          if (same(hash, row.previousKeyHash) && row.previousExpiresAt !== null && Date.parse(row.previousExpiresAt) > now.getTime()) {
+            const done = await repo.transaction(async (trx) => {
+              if (!(await repo.endGraceIfLive(row.id, row.previousKeyHash!, nowIso, trx))) return false;
+              await audit.record(
+                {
+                  environmentId: row.environmentId,
+                  actor,
+                  action: 'api_key.previous_secret_revoked',
+                  targetType: 'api_key',
+                  targetId: row.id,
+                  changes: { previousSecretExpiresAt: { from: row.previousExpiresAt, to: null }, reason: 'leaked' },
+                },
+                trx,
+              );
+              return true;
+            });
+            if (done) touched.push(row.id);
+          }
+        }
+      }
+      for (const id of touched) await invalidate(id);
+      if (touched.length > 0) onRevoked?.(touched.length);
+      return { received: keys.length };
+    },
+  };
+}
+export type LeakedKeysService = ReturnType<typeof createLeakedKeysService>;

@@ -1,0 +1,97 @@
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../src/errors.js';
+import { createRedisState } from '../../src/shared/redis-state.js';
+import { RESYNC, type SharedState } from '../../src/shared/shared-state.js';
+import { redisPrefix, sleep, startRedis } from './cluster.js';
+import { spawnSync } from 'node:child_process';
+
+const REDIS_URL = process.env.REDIS_URL;
+const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
+if (!REDIS_URL) console.warn('[production/redis-state] skipped: set REDIS_URL to run the Redis shared-state tests');
+const quiet = pino({ level: 'silent' });
+
+async function until(fn: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await fn()) return;
+    await sleep(50);
+  }
+  throw new Error('timed out');
+}
+
+describe.skipIf(!REDIS_URL)('Redis shared state', () => {
+  const states: SharedState[] = [];
+  const open = async (url = REDIS_URL!, prefix = redisPrefix()) => {
+    const s = await createRedisState(url, quiet, { prefix });
+    states.push(s);
+    return s;
+  };
+  afterAll(async () => {
+    await Promise.all(states.map((s) => s.close()));
+  });
+
+  it('counts exactly across instances (one fixed window shared by every node)', async () => {
+    const prefix = redisPrefix();
+    const [a, b, c] = await Promise.all([open(REDIS_URL, prefix), open(REDIS_URL, prefix), open(REDIS_URL, prefix)]);
+    const results = await Promise.all(Array.from({ length: 900 }, (_, i) => [a, b, c][i % 3].hit('k', 500, 60_000)));
+    expect(results.filter((r) => r.allowed)).toHaveLength(500);
+    expect(Math.min(...results.map((r) => r.remaining))).toBe(0);
+    expect(await a.peek('k', 60_000)).toBe(900);
+    await b.reset('k');
+    expect(await c.peek('k', 60_000)).toBe(0);
+  });
+
+  it('keeps deployments (or test runs) with different prefixes apart: counters and broadcasts', async () => {
+    const [a, b] = await Promise.all([open(), open()]);
+    for (let i = 0; i < 3; i++) await a.hit('same-bucket', 10, 60_000);
+    expect(await b.peek('same-bucket', 60_000)).toBe(0);
+    const heard: string[] = [];
+    b.subscribe('chan', (m) => heard.push(m));
+    a.subscribe('chan', () => undefined);
+    await sleep(50);
+    await a.publish('chan', 'for a only');
+    await sleep(100);
+    expect(heard).toEqual([]);
+  });
+
+  it('broadcasts reach every instance sharing a prefix, the sender included', async () => {
+    const prefix = redisPrefix();
+    const [a, b] = await Promise.all([open(REDIS_URL, prefix), open(REDIS_URL, prefix)]);
+    const heardA: string[] = [];
+    const heardB: string[] = [];
+    a.subscribe('c', (m) => heardA.push(m));
+    b.subscribe('c', (m) => heardB.push(m));
+    await sleep(50);
+    await a.publish('c', 'hello');
+    await until(() => heardB.length === 1);
+    expect(heardB).toEqual(['hello']);
+    expect(heardA[0]).toBe('hello');
+  });
+
+  it.skipIf(!hasRedisServer)('fails fast while Redis is down, then recovers by itself and tells subscribers to resync', async () => {
+    const redis = await startRedis();
+    try {
+      const prefix = redisPrefix();
+      const [a, b] = await Promise.all([open(redis.url, prefix), open(redis.url, prefix)]);
+      const heardB: string[] = [];
+      b.subscribe('inv', (m) => heardB.push(m));
+      await sleep(50);
+      await redis.stop();
+      const started = Date.now();
+      await expect(a.hit('x', 10, 60_000)).rejects.toSatisfy((e: unknown) => e instanceof AppError && e.code === 'unavailable');
+      expect(Date.now() - started).toBeLessThan(1500);
+      expect(await a.ping()).toBe(false);
+      // A broadcast while Redis is away does not fail its caller (the change is committed elsewhere) ...
+      await expect(a.publish('inv', 'key_1')).resolves.toBeUndefined();
+      await redis.start();
+      await until(async () => (await a.ping()) && (await b.ping()));
+      expect((await a.hit('x', 10, 60_000)).allowed).toBe(true);
+      // ... and after the outage b is told to drop its caches: the message it missed cannot be relied on
+      // (it is re-sent when the publisher reconnects, but b's subscription may come back later than that).
+      await until(() => heardB.includes(RESYNC));
+    } finally {
+      await redis.stop();
+    }
+  }, 30_000);
+});
