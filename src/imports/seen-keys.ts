@@ -7,16 +7,14 @@
 export class SeenKeys {
   private hi: Uint32Array;
   private lo: Uint32Array;
-  private mask: number;
+  private capacity: number;
   private size = 0;
 
-  /** `expected`: how many keys are likely (the set still grows past it). */
+  /** `expected`: how many keys are likely (the set still grows past it). Capacity is exact, not a power of two. */
   constructor(expected = 10_000) {
-    let capacity = 1 << 14;
-    while (capacity * 0.8 < expected) capacity *= 2;
-    this.hi = new Uint32Array(capacity);
-    this.lo = new Uint32Array(capacity);
-    this.mask = capacity - 1;
+    this.capacity = Math.max(16_384, Math.ceil(expected / 0.8));
+    this.hi = new Uint32Array(this.capacity);
+    this.lo = new Uint32Array(this.capacity);
   }
 
   private static hash(s: string): [number, number] {
@@ -37,9 +35,9 @@ export class SeenKeys {
 
   /** Adds `key`; returns true when it was already there. */
   has(key: string): boolean {
-    if ((this.size + 1) * 5 > (this.mask + 1) * 4) this.grow();
+    if ((this.size + 1) * 5 > this.capacity * 4) this.grow();
     const [a, b] = SeenKeys.hash(key);
-    let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;
+    let i = ((a ^ Math.imul(b, 0x9e3779b1)) >>> 0) % this.capacity;
     for (;;) {
       if (this.hi[i] === 0) {
         this.hi[i] = a;
@@ -48,20 +46,19 @@ export class SeenKeys {
         return false;
       }
       if (this.hi[i] === a && this.lo[i] === b) return true;
-      i = (i + 1) & this.mask;
+      i = i + 1 === this.capacity ? 0 : i + 1;
     }
   }
 
   private grow(): void {
     const { hi, lo } = this;
-    const capacity = (this.mask + 1) * 2;
-    this.hi = new Uint32Array(capacity);
-    this.lo = new Uint32Array(capacity);
-    this.mask = capacity - 1;
+    this.capacity *= 2;
+    this.hi = new Uint32Array(this.capacity);
+    this.lo = new Uint32Array(this.capacity);
     for (let j = 0; j < hi.length; j++) {
       if (hi[j] === 0) continue;
-      let i = (hi[j] ^ Math.imul(lo[j], 0x9e3779b1)) & this.mask;
-      while (this.hi[i] !== 0) i = (i + 1) & this.mask;
+      let i = ((hi[j] ^ Math.imul(lo[j], 0x9e3779b1)) >>> 0) % this.capacity;
+      while (this.hi[i] !== 0) i = i + 1 === this.capacity ? 0 : i + 1;
       this.hi[i] = hi[j];
       this.lo[i] = lo[j];
     }
