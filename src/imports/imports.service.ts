@@ -323,24 +323,26 @@ export function createImportsService(deps: {
       const bytes = (await fs.promises.stat(file)).size;
       const state: RunState = { seen: new SeenKeys(Math.ceil(bytes / 25)), sites: await deps.siteIds(job.environmentId), today: dateIn(clock.now(), 'UTC') };
       let batch: ParsedItem[] = [];
-      for await (const item of parseFile(file, job.format)) {
-        if (item.row <= resumeAfter) {
-          // Already committed before a restart: only remember its keys for the duplicate check.
-          if ('raw' in item) {
-            const v = validateRow(item.row, item.raw, state.today);
-            if (v.ok) {
-              for (const ref of v.value.refs) state.seen.has(`r\u0000${refKey(ref)}`);
-              if (v.value.memberNumber !== undefined) state.seen.has(`n\u0000${v.value.memberNumber}`);
-              else if (v.value.refs.length === 0) state.seen.has(`e\u0000${v.value.emailLower}`);
+      for await (const items of parseFile(file, job.format)) {
+        for (const item of items) {
+          if (item.row <= resumeAfter) {
+            // Already committed before a restart: only remember its keys for the duplicate check.
+            if ('raw' in item) {
+              const v = validateRow(item.row, item.raw, state.today);
+              if (v.ok) {
+                for (const ref of v.value.refs) state.seen.has(`r\u0000${refKey(ref)}`);
+                if (v.value.memberNumber !== undefined) state.seen.has(`n\u0000${v.value.memberNumber}`);
+                else if (v.value.refs.length === 0) state.seen.has(`e\u0000${v.value.emailLower}`);
+              }
             }
+            continue;
           }
-          continue;
-        }
-        batch.push(item);
-        if (batch.length >= options.batchSize) {
-          if (stopping) throw new ShuttingDown();
-          await commitBatch(job, batch, state);
-          batch = [];
+          batch.push(item);
+          if (batch.length >= options.batchSize) {
+            if (stopping) throw new ShuttingDown();
+            await commitBatch(job, batch, state);
+            batch = [];
+          }
         }
       }
       if (batch.length > 0) await commitBatch(job, batch, state);
