@@ -131,7 +131,7 @@ function bulkInsert(trx: Kysely<Database>, table: string, columns: string[], row
 }
 
 // Keeps every statement under SQLite's and PostgreSQL's bound-parameter limits.
-const CHUNK = 400;
+const CHUNK = 1000;
 function chunks<T>(items: T[], size = CHUNK): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
