@@ -158,7 +158,6 @@ export function publicApiMigration(_dialect: DialectName) {
         .addColumn('row_number', 'integer', (c) => c.notNull())
         .addColumn('field', 'text', (c) => c.notNull())
         .addColumn('reason', 'text', (c) => c.notNull())
-        .addColumn('value', 'text')
         .addPrimaryKeyConstraint('import_errors_pk', ['job_id', 'ord'])
         .execute();
 
