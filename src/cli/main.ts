@@ -8,6 +8,7 @@ import { createDeps, type Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import type { KeyView } from '../keys/keys.service.js';
 import { serve } from '../server.js';
+import { runMembersImport } from '../imports/import-cli.js';
 
 /** Where a command writes; tests pass buffers. */
 export interface CliIo {
@@ -15,6 +16,8 @@ export interface CliIo {
   stderr: (s: string) => void;
   stdin: () => Promise<string>;
   env: NodeJS.ProcessEnv;
+  /** True when stderr is a terminal (progress bars). */
+  stderrIsTTY?: boolean;
 }
 
 class UsageError extends Error {}
@@ -33,7 +36,8 @@ const USAGE = `usage: flow <command> [options] [--json]
   keys list --env <slug>
   keys show <keyId>
   keys revoke <keyId>
-  keys roll <keyId> [--grace <0 | 30s | 1h | 24h | 7d>]`;
+  keys roll <keyId> [--grace <0 | 30s | 1h | 24h | 7d>]
+  members import <file.csv|file.json|file.ndjson> --key <apiKey> [--url <base, default http://127.0.0.1:3000>] [--dry-run]`;
 
 /** Parses `0`, `90`, `30s`, `1h`, `24h`, `7d` into seconds. */
 export function parseDuration(value: string): number {
@@ -74,6 +78,9 @@ export async function runCli(argv: string[], io: CliIo, makeDeps: () => Promise<
       'allow-ip': { type: 'string', multiple: true },
       'redirect-origin': { type: 'string', multiple: true },
       grace: { type: 'string' },
+      key: { type: 'string' },
+      url: { type: 'string' },
+      'dry-run': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -99,6 +106,20 @@ export async function runCli(argv: string[], io: CliIo, makeDeps: () => Promise<
       await store.close();
     }
     return 0;
+  }
+
+  if (group === 'members' && action === 'import') {
+    // Goes through the public API like any integration, so it needs no database access.
+    return runMembersImport({
+      file: need(arg, '<file>'),
+      key: need(values.key, '--key'),
+      url: values.url ?? 'http://127.0.0.1:3000',
+      dryRun: values['dry-run'] === true,
+      json,
+      stdout: io.stdout,
+      stderr: io.stderr,
+      progress: io.stderrIsTTY === true && !json,
+    });
   }
 
   const deps = await makeDeps();
@@ -209,6 +230,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       return Buffer.concat(chunks).toString('utf8');
     },
     env: process.env,
+    stderrIsTTY: process.stderr.isTTY,
   };
   try {
     const code = await runCli(argv, io);

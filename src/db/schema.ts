@@ -231,6 +231,8 @@ export interface ImportErrorsTable {
   row_number: number;
   field: string;
   reason: string;
+  /** The rejected cell (first 200 characters), or null. */
+  value: string | null;
 }
 
 export interface IdempotencyKeysTable {

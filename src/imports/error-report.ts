@@ -14,4 +14,4 @@ export function csvLine(cells: Array<string | number>): string {
 }
 
 /** The header line of the error report. */
-export const ERROR_REPORT_HEADER = csvLine(['row', 'field', 'reason']);
+export const ERROR_REPORT_HEADER = csvLine(['row', 'field', 'reason', 'value']);

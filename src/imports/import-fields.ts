@@ -83,6 +83,13 @@ export interface RowError {
   row: number;
   field: string;
   reason: string;
+  /** The offending cell, cut to 200 characters (shown in the report, formula-neutralised). */
+  value?: string;
+}
+
+/** A cell as the error report shows it. */
+export function cellPreview(s: string): string {
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }
 
 const MAX_LEN: Record<ImportField, number> = {
@@ -121,36 +128,36 @@ export function validateRow(row: number, raw: RawRow, today: string): { ok: true
     const s = text.trim();
     if (s === '') continue;
     const header = CSV_HEADER[f];
-    if (s.length > MAX_LEN[f]) errors.push({ row, field: header, reason: `is ${s.length.toLocaleString('en-GB')} characters long; at most ${MAX_LEN[f]} allowed` });
-    else if (s.includes('\uFFFD')) errors.push({ row, field: header, reason: 'is not valid UTF-8 text (wrong file encoding?)' });
-    else if (/[\r\n]/.test(s)) errors.push({ row, field: header, reason: 'contains a line break' });
-    else if (CONTROL.test(s)) errors.push({ row, field: header, reason: 'contains control characters' });
+    if (s.length > MAX_LEN[f]) errors.push({ row, field: header, reason: `is ${s.length.toLocaleString('en-GB')} characters long; at most ${MAX_LEN[f]} allowed`, value: cellPreview(s) });
+    else if (s.includes('\uFFFD')) errors.push({ row, field: header, reason: 'is not valid UTF-8 text (wrong file encoding?)', value: cellPreview(s) });
+    else if (/[\r\n]/.test(s)) errors.push({ row, field: header, reason: 'contains a line break', value: cellPreview(s) });
+    else if (CONTROL.test(s)) errors.push({ row, field: header, reason: 'contains control characters', value: cellPreview(s) });
     else v[f] = s;
   }
   const bad = new Set(errors.map((e) => e.field));
   for (const f of REQUIRED_HEADERS) {
     if (v[f] === undefined && !bad.has(CSV_HEADER[f])) errors.push({ row, field: CSV_HEADER[f], reason: 'is required' });
   }
-  if (v.email !== undefined && !EMAIL.test(v.email)) errors.push({ row, field: 'email', reason: 'is not an email address' });
-  if (v.memberNumber !== undefined && !MEMBER_NUMBER.test(v.memberNumber)) errors.push({ row, field: 'member_number', reason: 'may hold only letters, digits and . _ / -' });
+  if (v.email !== undefined && !EMAIL.test(v.email)) errors.push({ row, field: 'email', reason: 'is not an email address', value: v.email });
+  if (v.memberNumber !== undefined && !MEMBER_NUMBER.test(v.memberNumber)) errors.push({ row, field: 'member_number', reason: 'may hold only letters, digits and . _ / -', value: v.memberNumber });
   if (v.dateOfBirth !== undefined) {
-    if (!isIsoDate(v.dateOfBirth)) errors.push({ row, field: 'date_of_birth', reason: 'is not a date written YYYY-MM-DD' });
-    else if (v.dateOfBirth < '1900-01-01' || v.dateOfBirth > today) errors.push({ row, field: 'date_of_birth', reason: 'is not a plausible date of birth' });
+    if (!isIsoDate(v.dateOfBirth)) errors.push({ row, field: 'date_of_birth', reason: 'is not a date written YYYY-MM-DD', value: v.dateOfBirth });
+    else if (v.dateOfBirth < '1900-01-01' || v.dateOfBirth > today) errors.push({ row, field: 'date_of_birth', reason: 'is not a plausible date of birth', value: v.dateOfBirth });
   }
-  if (v.phone !== undefined && !PHONE.test(v.phone)) errors.push({ row, field: 'phone', reason: 'may hold only digits, spaces and + ( ) . -' });
+  if (v.phone !== undefined && !PHONE.test(v.phone)) errors.push({ row, field: 'phone', reason: 'may hold only digits, spaces and + ( ) . -', value: v.phone });
   let marketingOptIn: boolean | undefined;
   if (v.marketingOptIn !== undefined) {
     const b = v.marketingOptIn.toLowerCase();
     if (TRUE.has(b)) marketingOptIn = true;
     else if (FALSE.has(b)) marketingOptIn = false;
-    else errors.push({ row, field: 'marketing_opt_in', reason: 'must be true or false (yes/no, 1/0)' });
+    else errors.push({ row, field: 'marketing_opt_in', reason: 'must be true or false (yes/no, 1/0)', value: v.marketingOptIn });
   }
   const refs: ExternalRef[] = [];
   if ((v.externalSystem === undefined) !== (v.externalId === undefined)) {
     const missing = v.externalSystem === undefined ? 'external_system' : 'external_id';
     if (!bad.has(missing)) errors.push({ row, field: missing, reason: 'is required when the other external reference column is given' });
   } else if (v.externalSystem !== undefined && v.externalId !== undefined) {
-    if (!SYSTEM.test(v.externalSystem)) errors.push({ row, field: 'external_system', reason: 'may hold only letters, digits and . _ -' });
+    if (!SYSTEM.test(v.externalSystem)) errors.push({ row, field: 'external_system', reason: 'may hold only letters, digits and . _ -', value: v.externalSystem });
     else refs.push({ system: v.externalSystem, id: v.externalId });
   }
   for (const r of raw.refs) {

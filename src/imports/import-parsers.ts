@@ -48,63 +48,64 @@ export async function readCsvHeader(file: string): Promise<CsvHeader | undefined
 }
 
 /**
- * Streams a CSV file as rows. Row numbers count the header as row 1 (spreadsheet numbering); records the parser
- * cannot read (bad quoting, oversized) become row errors and parsing continues with the next record.
+ * Streams a CSV file as batches of rows (one batch per chunk read, so no promise per row). Row numbers count
+ * the header as row 1 (spreadsheet numbering); records the parser cannot read (bad quoting, oversized) become
+ * row errors in their place and parsing continues with the next record.
  */
-export async function* parseCsv(file: string): AsyncGenerator<ParsedItem> {
-  const skipped: Array<{ error: RowError }> = [];
+export async function* parseCsv(file: string): AsyncGenerator<ParsedItem[]> {
+  let out: ParsedItem[] = [];
   let records = 0;
   let skips = 0;
+  let header: CsvHeader | undefined;
+  let failure: Error | undefined;
   const parser = parse({
     bom: true,
     relax_column_count: true,
     skip_empty_lines: true,
     skip_records_with_error: true,
     max_record_size: MAX_RECORD_CHARS,
-    // Called in file order, so skipped records keep their place among good ones.
+    // Both hooks run synchronously in file order while a chunk is parsed: rows and errors keep their order.
     on_record: (record: string[]) => {
       records++;
-      return { record, row: records + skips };
+      if (!header) header = headerOf(record);
+      else {
+        const values: RawRow['values'] = {};
+        const cols = header.columns;
+        for (let i = 0; i < cols.length && i < record.length; i++) {
+          const f = cols[i];
+          if (f !== undefined) values[f] = record[i];
+        }
+        out.push({ row: records + skips, raw: { values, refs: [] } });
+      }
+      return null; // collected here; nothing goes to the stream's readable side
     },
     on_skip: (err: CsvError | undefined) => {
       skips++;
       const reason = err?.code === 'CSV_MAX_RECORD_SIZE' ? `is longer than ${MAX_RECORD_CHARS} characters` : `cannot be read as CSV (${(err?.message ?? 'bad quoting').split(':')[0]})`;
-      skipped.push({ error: { row: records + skips, field: 'row', reason } });
+      const row = records + skips;
+      if (header) out.push({ row, error: { row, field: 'row', reason } });
       return undefined;
     },
   } as unknown as Options);
-  const input = fs.createReadStream(file, { highWaterMark: 256 * 1024 });
-  input.pipe(parser);
-  let header: CsvHeader | undefined;
-  let s = 0;
+  parser.on('error', (err: Error) => (failure = err));
+  parser.resume();
+  // 64 KiB at a time: a batch of some hundreds of rows, so little is held between database round trips.
+  const input = fs.createReadStream(file, { highWaterMark: 64 * 1024 });
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; row: number }>) {
-      while (s < skipped.length && skipped[s].error.row < item.row) {
-        const e = skipped[s++];
-        if (header) yield { row: e.error.row, error: e.error };
-      }
-      if (!header) {
-        header = headerOf(item.record);
-        continue;
-      }
-      const values: RawRow['values'] = {};
-      const cols = header.columns;
-      for (let i = 0; i < cols.length && i < item.record.length; i++) {
-        const f = cols[i];
-        if (f !== undefined) values[f] = item.record[i];
-      }
-      yield { row: item.row, raw: { values, refs: [] } };
-      if (s > 4096) {
-        skipped.splice(0, s);
-        s = 0;
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      await new Promise<void>((resolve) => parser.write(chunk, () => resolve()));
+      if (failure) throw failure;
+      if (out.length > 0) {
+        yield out;
+        out = [];
       }
     }
-    while (s < skipped.length) {
-      const e = skipped[s++];
-      yield { row: e.error.row, error: e.error };
-    }
+    await new Promise<void>((resolve) => parser.end(() => resolve()));
+    if (failure) throw failure;
+    if (out.length > 0) yield out;
   } finally {
     input.destroy();
+    parser.destroy();
   }
 }
 
@@ -163,7 +164,7 @@ const COMMA = 44;
  * Streams the elements of a top-level JSON array one by one without holding the array: a small scanner finds
  * each element's end (depth, strings, escapes) and JSON.parse reads just that element.
  */
-export async function* parseJsonArray(file: string): AsyncGenerator<ParsedItem> {
+export async function* parseJsonArray(file: string): AsyncGenerator<ParsedItem[]> {
   const input = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 256 * 1024 });
   let started = false;
   let depth = 0;
@@ -217,7 +218,7 @@ export async function* parseJsonArray(file: string): AsyncGenerator<ParsedItem> 
           if (item) out.push(item);
           start = i + 1;
           if (c === CLOSE_BRACKET) {
-            for (const o of out) yield o;
+            if (out.length > 0) yield out;
             return;
           }
         }
@@ -230,45 +231,48 @@ export async function* parseJsonArray(file: string): AsyncGenerator<ParsedItem> 
           parts = [];
         } else parts.push(rest);
       }
-      for (const o of out) yield o;
+      if (out.length > 0) yield out;
     }
     const tail = finish(parts.join(''));
-    if (tail) yield 'raw' in tail ? { row: tail.row, error: { row: tail.row, field: 'row', reason: 'the JSON array is not closed' } } : tail;
+    if (tail) yield ['raw' in tail ? { row: tail.row, error: { row: tail.row, field: 'row', reason: 'the JSON array is not closed' } } : tail];
   } finally {
     input.destroy();
   }
 }
 
-/** Streams newline-delimited JSON, one object per line (blank lines ignored; row = line number). */
-export async function* parseNdjson(file: string): AsyncGenerator<ParsedItem> {
+/** Streams newline-delimited JSON in batches, one object per line (blank lines ignored; row = line number). */
+export async function* parseNdjson(file: string): AsyncGenerator<ParsedItem[]> {
   const input = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 256 * 1024 });
   const lines = readline.createInterface({ input, crlfDelay: Infinity });
   let row = 0;
+  let out: ParsedItem[] = [];
   try {
     for await (const line of lines) {
       row++;
       const text = row === 1 ? line.replace(/^\uFEFF/, '') : line;
-      if (text.trim() === '') continue;
-      if (text.length > MAX_RECORD_CHARS) {
-        yield { row, error: { row, field: 'row', reason: `is longer than ${MAX_RECORD_CHARS} characters` } };
-        continue;
+      if (text.trim() !== '') {
+        if (text.length > MAX_RECORD_CHARS) out.push({ row, error: { row, field: 'row', reason: `is longer than ${MAX_RECORD_CHARS} characters` } });
+        else {
+          try {
+            out.push(rawFromObject(row, JSON.parse(text)));
+          } catch {
+            out.push({ row, error: { row, field: 'row', reason: 'is not valid JSON' } });
+          }
+        }
       }
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        yield { row, error: { row, field: 'row', reason: 'is not valid JSON' } };
-        continue;
+      if (out.length >= 500) {
+        yield out;
+        out = [];
       }
-      yield rawFromObject(row, value);
     }
+    if (out.length > 0) yield out;
   } finally {
     lines.close();
     input.destroy();
   }
 }
 
-/** The parser for a format. */
-export function parseFile(file: string, format: ImportFormat): AsyncGenerator<ParsedItem> {
+/** The parser for a format: batches of rows in file order. */
+export function parseFile(file: string, format: ImportFormat): AsyncGenerator<ParsedItem[]> {
   return format === 'csv' ? parseCsv(file) : format === 'json' ? parseJsonArray(file) : parseNdjson(file);
 }

@@ -102,21 +102,21 @@ export function createImportsRepository(db: Kysely<Database>) {
       for (let i = 0; i < errors.length; i += 500) {
         await trx
           .insertInto('import_errors')
-          .values(errors.slice(i, i + 500).map((e, k) => ({ job_id: jobId, ord: firstOrd + i + k, row_number: e.row, field: e.field, reason: e.reason })))
+          .values(errors.slice(i, i + 500).map((e, k) => ({ job_id: jobId, ord: firstOrd + i + k, row_number: e.row, field: e.field, reason: e.reason, value: e.value ?? null })))
           .execute();
       }
     },
     /** Row errors in order, after `afterOrd`, `limit` at a time. */
-    async errorsPage(jobId: string, afterOrd: number, limit: number): Promise<Array<{ ord: number; row: number; field: string; reason: string }>> {
+    async errorsPage(jobId: string, afterOrd: number, limit: number): Promise<Array<{ ord: number; row: number; field: string; reason: string; value: string | null }>> {
       const rows = await db
         .selectFrom('import_errors')
-        .select(['ord', 'row_number', 'field', 'reason'])
+        .select(['ord', 'row_number', 'field', 'reason', 'value'])
         .where('job_id', '=', jobId)
         .where('ord', '>', afterOrd)
         .orderBy('ord')
         .limit(limit)
         .execute();
-      return rows.map((r) => ({ ord: r.ord, row: r.row_number, field: r.field, reason: r.reason }));
+      return rows.map((r) => ({ ord: r.ord, row: r.row_number, field: r.field, reason: r.reason, value: r.value }));
     },
     /** Queued or running jobs not touched since `before` (their process is gone). */
     async stale(before: string): Promise<ImportJob[]> {

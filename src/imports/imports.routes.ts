@@ -16,7 +16,7 @@ const ImportJobSchema = Type.Object({
   counts: Counts,
   committedThroughRow: Type.Integer({ description: 'Every row up to this one is committed (batches commit whole).' }),
   failure: Type.Union([Type.String(), Type.Null()]),
-  errorsUrl: Type.String({ description: 'CSV report of rejected rows: row, field, reason.' }),
+  errorsUrl: Type.String({ description: 'CSV report of rejected rows: row, field, reason, value.' }),
   createdAt: Type.String(),
   updatedAt: Type.String(),
   finishedAt: Type.Union([Type.String(), Type.Null()]),
@@ -76,7 +76,7 @@ export function importsRoutes(deps: { imports: ImportsService }): FastifyPluginA
       'members:import',
       ['Member imports'],
       'Download the error report (CSV)',
-      'One line per rejected row: `row,field,reason`. Cells that a spreadsheet would run as a formula (starting with = + - @) are prefixed with an apostrophe.',
+      'One line per rejected row: `row,field,reason,value` (row numbers count the CSV header as row 1; value is the rejected cell, cut to 200 characters). Cells that a spreadsheet would run as a formula (starting with = + - @) are prefixed with an apostrophe.',
     );
     app.get(
       '/v1/member-imports/:id/errors',

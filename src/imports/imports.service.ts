@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -46,6 +47,30 @@ interface RunState {
 
 /** Thrown between batches when the process shuts down. */
 class ShuttingDown extends Error {}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/**
+ * Ids for members created by an import: the usual `mem_` + 16 base62 characters, but the first 9 encode the
+ * time (ms) and a sequence, so a big import appends to the primary-key index instead of writing all over it.
+ * The last 7 are random; ids are never a secret (another environment's id still answers 404).
+ */
+function importIds(n: number, now: number): string[] {
+  const random = randomBytes(n * 8);
+  const out: string[] = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    let t = now * 1024 + (i % 1024);
+    let head = '';
+    for (let k = 0; k < 9; k++) {
+      head = BASE62[t % 62] + head;
+      t = Math.floor(t / 62);
+    }
+    let tail = '';
+    for (let k = 0; k < 7; k++) tail += BASE62[random[i * 8 + k] % 62];
+    out[i] = `mem_${head}${tail}`;
+  }
+  return out;
+}
 
 function genNumber(n: number): string {
   return `M${String(n).padStart(7, '0')}`;
@@ -175,19 +200,19 @@ export function createImportsService(deps: {
       // In-file duplicates: the first row with a reference, member number, or (for rows known only by email) email wins.
       let dup: RowError | undefined;
       for (const ref of r.refs) {
-        const prior = state.seen.addOrGet(`r\u0000${refKey(ref)}`, r.row);
-        if (prior !== undefined && !dup) dup = { row: r.row, field: 'external_id', reason: `duplicates row ${prior} (same external reference ${ref.system}:${ref.id})` };
+        if (state.seen.has(`r\u0000${refKey(ref)}`) && !dup) dup = { row: r.row, field: 'external_id', reason: 'duplicates an earlier row of this file (same external reference)', value: ref.id };
       }
-      if (r.memberNumber !== undefined) {
-        const prior = state.seen.addOrGet(`n\u0000${r.memberNumber}`, r.row);
-        if (prior !== undefined && !dup) dup = { row: r.row, field: 'member_number', reason: `duplicates row ${prior} (same member number)` };
+      if (r.memberNumber !== undefined && state.seen.has(`n\u0000${r.memberNumber}`) && !dup) {
+        dup = { row: r.row, field: 'member_number', reason: 'duplicates an earlier row of this file (same member number)', value: r.memberNumber };
       }
-      const priorEmail = state.seen.addOrGet(`e\u0000${r.emailLower}`, r.row);
-      if (priorEmail !== undefined && !dup && r.refs.length === 0 && r.memberNumber === undefined) {
-        dup = { row: r.row, field: 'email', reason: `duplicates row ${priorEmail} (same email; give member_number or external_id to import members who share an email)` };
+      // Only rows known by email alone are matched by email, so only they can duplicate each other by email
+      // (this also keeps the key set — and memory — smaller for files with references or numbers).
+      const emailSeen = r.refs.length === 0 && r.memberNumber === undefined && state.seen.has(`e\u0000${r.emailLower}`);
+      if (emailSeen && !dup) {
+        dup = { row: r.row, field: 'email', reason: 'duplicates an earlier row of this file (same email; give member_number or external_id to import members who share an email)', value: r.email };
       }
       if (dup) errors.push(dup);
-      else if (r.homeSiteId !== undefined && !state.sites.has(r.homeSiteId)) errors.push({ row: r.row, field: 'home_site_id', reason: 'is not a site of this environment' });
+      else if (r.homeSiteId !== undefined && !state.sites.has(r.homeSiteId)) errors.push({ row: r.row, field: 'home_site_id', reason: 'is not a site of this environment', value: r.homeSiteId });
       else valid.push(r);
     }
     const lastRow = items[items.length - 1].row;
@@ -252,8 +277,9 @@ export function createImportsService(deps: {
         const firstSeq = await members.nextSeq(trx, env, creates.length + updates.length);
         let seq = firstSeq;
         let g = 0;
-        const newMembers: Member[] = creates.map(({ row: r }) => ({
-          id: newId('mem'),
+        const ids = importIds(creates.length, Date.now());
+        const newMembers: Member[] = creates.map(({ row: r }, i) => ({
+          id: ids[i],
           environmentId: env,
           memberNumber: r.memberNumber ?? generated[g++],
           firstName: r.firstName,
@@ -293,26 +319,30 @@ export function createImportsService(deps: {
       job.status = 'running';
       job.updatedAt = clock.now().toISOString();
       await repo.save(job);
-      const state: RunState = { seen: new SeenKeys(), sites: await deps.siteIds(job.environmentId), today: dateIn(clock.now(), 'UTC') };
+      // About two keys a row, at ~50 bytes a row: sized once, so the set does not reallocate while it fills.
+      const bytes = (await fs.promises.stat(file)).size;
+      const state: RunState = { seen: new SeenKeys(Math.ceil(bytes / 25)), sites: await deps.siteIds(job.environmentId), today: dateIn(clock.now(), 'UTC') };
       let batch: ParsedItem[] = [];
-      for await (const item of parseFile(file, job.format)) {
-        if (item.row <= resumeAfter) {
-          // Already committed before a restart: only remember its keys for the duplicate check.
-          if ('raw' in item) {
-            const v = validateRow(item.row, item.raw, state.today);
-            if (v.ok) {
-              for (const ref of v.value.refs) state.seen.addOrGet(`r\u0000${refKey(ref)}`, item.row);
-              if (v.value.memberNumber !== undefined) state.seen.addOrGet(`n\u0000${v.value.memberNumber}`, item.row);
-              state.seen.addOrGet(`e\u0000${v.value.emailLower}`, item.row);
+      for await (const items of parseFile(file, job.format)) {
+        for (const item of items) {
+          if (item.row <= resumeAfter) {
+            // Already committed before a restart: only remember its keys for the duplicate check.
+            if ('raw' in item) {
+              const v = validateRow(item.row, item.raw, state.today);
+              if (v.ok) {
+                for (const ref of v.value.refs) state.seen.has(`r\u0000${refKey(ref)}`);
+                if (v.value.memberNumber !== undefined) state.seen.has(`n\u0000${v.value.memberNumber}`);
+                else if (v.value.refs.length === 0) state.seen.has(`e\u0000${v.value.emailLower}`);
+              }
             }
+            continue;
           }
-          continue;
-        }
-        batch.push(item);
-        if (batch.length >= options.batchSize) {
-          if (stopping) throw new ShuttingDown();
-          await commitBatch(job, batch, state);
-          batch = [];
+          batch.push(item);
+          if (batch.length >= options.batchSize) {
+            if (stopping) throw new ShuttingDown();
+            await commitBatch(job, batch, state);
+            batch = [];
+          }
         }
       }
       if (batch.length > 0) await commitBatch(job, batch, state);
@@ -423,7 +453,7 @@ export function createImportsService(deps: {
         for (;;) {
           const page = await repo.errorsPage(id, after, 2000);
           if (page.length === 0) return;
-          yield page.map((e) => csvLine([e.row, e.field, e.reason])).join('');
+          yield page.map((e) => csvLine([e.row, e.field, e.reason, e.value ?? ''])).join('');
           after = page[page.length - 1].ord;
         }
       })();

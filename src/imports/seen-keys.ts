@@ -1,20 +1,20 @@
 /**
- * A compact set of 64-bit string hashes with the row that first used each: the in-file duplicate check of an
- * import. Typed arrays (open addressing) keep a million-row file at a few tens of MB instead of a Map of strings.
- * Two independent 32-bit hashes make a false "duplicate" vanishingly rare (about 1 in 10^12 per pair of rows).
+ * A compact set of 64-bit string hashes: the in-file duplicate check of an import. Two typed arrays (open
+ * addressing, 8 bytes a key) keep a million-row file at a few tens of MB instead of a Map of strings, and
+ * sizing it up front from the file size avoids the double allocation of growing. Two independent 32-bit hashes
+ * make a false "duplicate" vanishingly rare (about 1 in 10^12 per pair of keys).
  */
 export class SeenKeys {
   private hi: Uint32Array;
   private lo: Uint32Array;
-  private rows: Uint32Array;
-  private mask: number;
+  private capacity: number;
   private size = 0;
 
-  constructor(capacity = 1 << 14) {
-    this.hi = new Uint32Array(capacity);
-    this.lo = new Uint32Array(capacity);
-    this.rows = new Uint32Array(capacity);
-    this.mask = capacity - 1;
+  /** `expected`: how many keys are likely (the set still grows past it). Capacity is exact, not a power of two. */
+  constructor(expected = 10_000) {
+    this.capacity = Math.max(16_384, Math.ceil(expected / 0.8));
+    this.hi = new Uint32Array(this.capacity);
+    this.lo = new Uint32Array(this.capacity);
   }
 
   private static hash(s: string): [number, number] {
@@ -29,42 +29,38 @@ export class SeenKeys {
     h1 ^= h1 >>> 13;
     h1 = Math.imul(h1, 0xc2b2ae35);
     h1 ^= h1 >>> 16;
-    // 0 marks an empty slot, so a real hash is never all zero.
+    // 0 marks an empty slot, so a stored hash is never all zero.
     return [h1 >>> 0 || 1, h2 >>> 0];
   }
 
-  /** Adds `key` for `row`; returns the earlier row when the key was already there. */
-  addOrGet(key: string, row: number): number | undefined {
-    if ((this.size + 1) * 10 > (this.mask + 1) * 7) this.grow();
+  /** Adds `key`; returns true when it was already there. */
+  has(key: string): boolean {
+    if ((this.size + 1) * 5 > this.capacity * 4) this.grow();
     const [a, b] = SeenKeys.hash(key);
-    let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;
+    let i = ((a ^ Math.imul(b, 0x9e3779b1)) >>> 0) % this.capacity;
     for (;;) {
       if (this.hi[i] === 0) {
         this.hi[i] = a;
         this.lo[i] = b;
-        this.rows[i] = row;
         this.size++;
-        return undefined;
+        return false;
       }
-      if (this.hi[i] === a && this.lo[i] === b) return this.rows[i];
-      i = (i + 1) & this.mask;
+      if (this.hi[i] === a && this.lo[i] === b) return true;
+      i = i + 1 === this.capacity ? 0 : i + 1;
     }
   }
 
   private grow(): void {
-    const { hi, lo, rows } = this;
-    const capacity = (this.mask + 1) * 2;
-    this.hi = new Uint32Array(capacity);
-    this.lo = new Uint32Array(capacity);
-    this.rows = new Uint32Array(capacity);
-    this.mask = capacity - 1;
+    const { hi, lo } = this;
+    this.capacity *= 2;
+    this.hi = new Uint32Array(this.capacity);
+    this.lo = new Uint32Array(this.capacity);
     for (let j = 0; j < hi.length; j++) {
       if (hi[j] === 0) continue;
-      let i = (hi[j] ^ Math.imul(lo[j], 0x9e3779b1)) & this.mask;
-      while (this.hi[i] !== 0) i = (i + 1) & this.mask;
+      let i = ((hi[j] ^ Math.imul(lo[j], 0x9e3779b1)) >>> 0) % this.capacity;
+      while (this.hi[i] !== 0) i = i + 1 === this.capacity ? 0 : i + 1;
       this.hi[i] = hi[j];
       this.lo[i] = lo[j];
-      this.rows[i] = rows[j];
     }
   }
 }

@@ -38,7 +38,7 @@ export function membershipsRoutes(deps: { memberships: MembershipsService }): Fa
     );
     app.post(
       '/v1/memberships/:id/cancel',
-      { ...cancel, schema: { ...cancel.schema, params: Params, body: Type.Optional(CancelMembershipBody), response: { 200: Type.Ref('Membership'), ...problems(400, 401, 403, 404, 409, 415, 429) } } },
+      { ...cancel, schema: { ...cancel.schema, params: Params, body: Type.Union([CancelMembershipBody, Type.Null()]), response: { 200: Type.Ref('Membership'), ...problems(400, 401, 403, 404, 409, 415, 429) } } },
       async (request) => membershipView(await deps.memberships.cancel(request.apiKey.environment.id, request.params.id, request.body?.reason, keyActor(request))),
     );
   };

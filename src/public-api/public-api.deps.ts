@@ -43,6 +43,11 @@ export function createPublicApi(deps: { db: Kysely<Database>; clock: Clock; audi
     spoolDir: path.join(deps.dataDir, 'imports'),
     publicUrl: deps.publicUrl,
   });
+  // Idempotency records live 24 h; sweep expired ones hourly (unref'd: never keeps a CLI process alive).
+  const purge = setInterval(() => {
+    idempotency.purgeExpired().catch((err: unknown) => deps.logger.warn({ err }, 'idempotency purge failed'));
+  }, 3600_000);
+  purge.unref();
   return {
     sites,
     membershipTypes,
@@ -55,6 +60,7 @@ export function createPublicApi(deps: { db: Kysely<Database>; clock: Clock; audi
     membersRepo,
     /** Stops background work of the public API (a running import pauses, to resume on the next start). */
     async close(): Promise<void> {
+      clearInterval(purge);
       await imports.close();
     },
   };
