@@ -7,24 +7,43 @@ import { load, opsPerSecond, ROOT, startServer } from './lib.js';
 
 const dist = (p) => import(path.join(ROOT, 'dist', p));
 
-/** (a) and (c): authenticated /v1/me against /health, same server, same run, 50 connections. */
-export async function httpBench({ duration = 8 } = {}) {
+/**
+ * (a) and (c): authenticated /v1/me against /health on the same server in the same run, 50 connections.
+ * Short rounds alternate so that load from anything else on the machine hits both sides alike; the
+ * ratio reported is the median of the rounds. p99 is reported saturated (50 connections, as fast as the
+ * server answers) and at a steady 2,000 requests/s (the latency a caller sees when the node is not overloaded).
+ */
+export async function httpBench({ rounds = 4, seconds = 4 } = {}) {
   const server = await startServer();
   try {
     const created = JSON.parse(server.flow(['keys', 'create', '--env', 'demo', '--reference', 'bench', '--purpose', 'flow_api', '--expires', isoDaysAhead(30), '--json']));
     const auth = { authorization: `Bearer ${created.key}` };
     await load(`${server.base}/health`, { duration: 2 }); // warm-up
     await load(`${server.base}/v1/me`, { duration: 2, headers: auth });
-    const health = await load(`${server.base}/health`, { duration });
-    const me = await load(`${server.base}/v1/me`, { duration, headers: auth });
-    const meLight = await load(`${server.base}/v1/me`, { duration: 4, connections: 1, headers: auth });
+    const ratios = [];
+    let health = 0;
+    let me = 0;
+    let p99 = 0;
+    let errors = 0;
+    for (let i = 0; i < rounds; i++) {
+      const h = await load(`${server.base}/health`, { duration: seconds });
+      const m = await load(`${server.base}/v1/me`, { duration: seconds, headers: auth });
+      ratios.push(m.rps / h.rps);
+      health += h.rps;
+      me += m.rps;
+      p99 = Math.max(p99, m.p99);
+      errors += h.errors + h.non2xx + m.errors + m.non2xx;
+    }
+    const steady = await load(`${server.base}/v1/me`, { duration: 5, connections: 10, headers: auth, overallRate: 2000 });
+    ratios.sort((a, b) => a - b);
     return {
-      healthRps: Math.round(health.rps),
-      meRps: Math.round(me.rps),
-      ratio: round(me.rps / health.rps),
-      meP99Ms50Connections: me.p99,
-      meP99Ms1Connection: meLight.p99,
-      errors: health.errors + me.errors + me.non2xx + health.non2xx,
+      healthRps: Math.round(health / rounds),
+      meRps: Math.round(me / rounds),
+      ratio: round((ratios[Math.floor((rounds - 1) / 2)] + ratios[Math.ceil((rounds - 1) / 2)]) / 2),
+      ratios: ratios.map(round),
+      meP99MsSaturated50Connections: p99,
+      meP99MsAt2000PerSecond: steady.p99,
+      errors: errors + steady.errors + steady.non2xx,
     };
   } finally {
     await server.stop();

@@ -64,8 +64,8 @@ export async function startServer(extraEnv = {}, nodeArgs = []) {
 }
 
 /** Runs autocannon and returns requests/s, p99 latency (ms) and non-2xx count. */
-export async function load(url, { connections = 50, duration = 8, headers = {} } = {}) {
-  const r = await autocannon({ url, connections, duration, headers, pipelining: 1 });
+export async function load(url, { connections = 50, duration = 8, headers = {}, overallRate } = {}) {
+  const r = await autocannon({ url, connections, duration, headers, pipelining: 1, ...(overallRate ? { overallRate } : {}) });
   return { rps: r.requests.average, p99: r.latency.p99, p50: r.latency.p50, errors: r.errors + r.timeouts, non2xx: r.non2xx };
 }
 
