@@ -28,18 +28,18 @@ results.http = await section('issue 2 (a)(c): /v1/me vs /health, one server, 50 
 check('(a) /v1/me rps ÷ /health rps (median of rounds)', results.http.ratio, '>=', 0.85);
 check('(c) /v1/me p99 ms at 2,000 requests/s', results.http.meP99MsAt2000PerSecond, '<=', 5);
 
-// The SQLite import and list first (DATABASE_URL hidden), then PostgreSQL when configured.
+// The SQLite import, list and checkout first (DATABASE_URL hidden), then PostgreSQL when configured.
 const databaseUrl = process.env.DATABASE_URL;
 delete process.env.DATABASE_URL;
 results.importSqlite = await section('issue 4: 100,000-row CSV import (SQLite) and GET /v1/members?limit=100 vs /health', () => runImportBench({ rows: 100_000 }));
 check('import rows/s, SQLite', results.importSqlite.rowsPerSecond, '>=', 20000);
+results.checkout = await section('issue 5: hosted checkout page vs /health, one server', () => checkoutBench({ duration: 8 }));
+
 if (databaseUrl) {
   process.env.DATABASE_URL = databaseUrl;
   results.importPostgres = await section('issue 4: 100,000-row CSV import (PostgreSQL)', () => runImportBench({ rows: 100_000, list: false }));
   check('import rows/s, PostgreSQL', results.importPostgres.rowsPerSecond, '>=', 10000);
 }
-
-results.checkout = await section('issue 5: hosted checkout page vs /health, one server', () => checkoutBench({ duration: 8 }));
 
 results.multinode = await section('issue 6: two nodes vs one, Redis limiter on vs off, revocation propagation', () => multinodeBench());
 if (!results.multinode.skipped) check('revocation propagation ms (max)', results.multinode.revocationPropagationMs.afterRevokeAnswered.max, '<=', 1000);
