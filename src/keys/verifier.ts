@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import crypto, { timingSafeEqual } from 'node:crypto';
 import { permissionsOf, type Permission, type Purpose } from '../auth/permissions.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { RESYNC, type SharedState } from '../shared/shared-state.js';
@@ -43,6 +43,10 @@ interface Entry {
   value: Cached | null;
   until: number;
 }
+
+// One-shot hashing (no Hash object per call) where the runtime has it (Node ≥ 20.12).
+const oneShot = (crypto as unknown as { hash?: (alg: string, data: string, enc: 'buffer') => Buffer }).hash;
+const sha256: (s: string) => Buffer = oneShot ? (s) => oneShot('sha256', s, 'buffer') : (s) => crypto.createHash('sha256').update(s).digest();
 
 export const INVALIDATE_CHANNEL = 'flow:keys:invalidate';
 const MAX_ENTRIES = 100_000;
@@ -135,7 +139,7 @@ export function createVerifier(deps: {
       const cached = hit ? entry.value : await lookup(id);
       if (!cached) return { ok: false, code: 'key_invalid' };
       const now = clock.now().getTime();
-      const hash = createHash('sha256').update(presented).digest();
+      const hash = sha256(presented);
       const current = timingSafeEqual(hash, cached.hash);
       const previous = cached.previousHash !== null && timingSafeEqual(hash, cached.previousHash) && now < cached.previousUntil;
       if (!current && !previous) return { ok: false, code: 'key_invalid', keyId: id };
