@@ -59,3 +59,8 @@ export function timeAgo(iso: string | null | undefined, now: Date = new Date()):
   const days = Math.floor(s / 86400);
   return days === 1 ? 'Yesterday' : `${days} days ago`;
 }
+
+/** Whole calendar days from `from` to `to` (both YYYY-MM-DD); negative when `to` is earlier. */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}

@@ -1,6 +1,7 @@
 import { Link } from 'react-router-dom';
 import { useStaff } from '../lib/session';
 import { useTitle } from '../lib/title';
+import { ExpiringKeysNotice } from '../components/ExpiringKeysNotice';
 
 /** Home: the modules this console offers. */
 export function HomePage() {
@@ -16,6 +17,7 @@ export function HomePage() {
           </p>
         </div>
       </div>
+      <ExpiringKeysNotice timeZone={staff.environment.timeZone} />
       <h2 className="section-title">Modules</h2>
       <ul className="tiles" aria-label="Modules">
         <li>
