@@ -160,8 +160,8 @@ describe('fuzz: random headers, keys and bodies against /v1 and /admin/v1', () =
       }
       if (status < 300) {
         // What may succeed, and only with the right credentials.
-        // The exact key, as X-API-Key or as the Authorization value (Bearer scheme, extra spaces trimmed, or bare).
-        const exactKey = presented === key && (headers['x-api-key'] === key || /^(Bearer +)?$/.test(headers.authorization?.slice(0, -key.length) ?? 'x'));
+        // The exact key, as X-API-Key or as the Authorization value (Bearer scheme in any case, extra spaces trimmed, or bare).
+        const exactKey = presented === key && (headers['x-api-key'] === key || /^([Bb][Ee][Aa][Rr][Ee][Rr] +)?$/.test(headers.authorization?.slice(0, -key.length) ?? 'x'));
         if (path.startsWith('/v1/') && path !== '/v1/keys/revoke-leaked' && method !== 'OPTIONS' && !exactKey) failures.push(`${where}: accepted without the key`);
         if (path.startsWith('/admin/v1/') && path !== '/admin/v1/session' && !goodCookie) failures.push(`${where}: accepted without a session`);
         if (path.startsWith('/admin/v1/') && path !== '/admin/v1/session' && !['GET', 'HEAD', 'OPTIONS'].includes(method) && !goodCsrf) failures.push(`${where}: state change without CSRF`);
