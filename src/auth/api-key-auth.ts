@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { AppError, type ErrorCode } from '../errors.js';
 import type { UsageRecorder } from '../keys/usage-recorder.js';
-import type { VerifiedKey, Verifier } from '../keys/verifier.js';
+import type { VerifiedKey, Verifier, VerifyResult } from '../keys/verifier.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { SharedState } from '../shared/shared-state.js';
 import type { Permission } from './permissions.js';
@@ -65,42 +65,73 @@ export function createApiKeyAuth(deps: {
   const { verifier, shared, usage, metrics } = deps;
   const limits = deps.config.rateLimitPerMinute;
 
-  async function failAuth(request: FastifyRequest, reply: FastifyReply, code: ErrorCode): Promise<never> {
-    const r = await shared.hit(`authfail:${request.ip}`, AUTH_FAILURES_PER_MINUTE, WINDOW_MS);
-    rateHeaders(reply, r);
-    if (!r.allowed) {
-      metrics?.rateLimited('address');
-      throw new AppError('rate_limited', 'Too many failed authentications from this address.', undefined, { 'Retry-After': String(r.resetSeconds) });
-    }
-    throw new AppError(code, DETAIL[code]);
+  /** A failure before a key was identified: counted against the caller's address, then answered. */
+  function failAuth(request: FastifyRequest, reply: FastifyReply, code: ErrorCode, done: HookDone): void {
+    settle(
+      shared.hit(`authfail:${request.ip}`, AUTH_FAILURES_PER_MINUTE, WINDOW_MS),
+      (r) => {
+        rateHeaders(reply, r);
+        if (!r.allowed) {
+          metrics?.rateLimited('address');
+          return done(new AppError('rate_limited', 'Too many failed authentications from this address.', undefined, { 'Retry-After': String(r.resetSeconds) }));
+        }
+        done(new AppError(code, DETAIL[code]));
+      },
+      done,
+    );
   }
 
-  return async function apiKeyAuth(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    if (!request.url.startsWith('/v1/')) return;
-    // routeOptions is rebuilt on every access: read it once.
-    const config = request.routeOptions.config;
-    if (config?.noApiKey) return;
-    const result = await verifier.verify(presentedKey(request), request.ip);
+  function afterVerify(request: FastifyRequest, reply: FastifyReply, permission: Permission | undefined, result: VerifyResult, done: HookDone): void {
     metrics?.verification(result.ok ? 'ok' : result.code);
     if (!result.ok) {
       if (result.keyId) usage.record(result.keyId, result.code);
-      return failAuth(request, reply, result.code);
+      return failAuth(request, reply, result.code, done);
     }
     const key = result.key;
     request.apiKey = key;
     const limit = key.rateLimitPerMinute ?? limits[key.purpose] ?? 600;
-    const r = await shared.hit(`key:${key.id}`, limit, WINDOW_MS);
-    rateHeaders(reply, r);
+    settle(
+      shared.hit(`key:${key.id}`, limit, WINDOW_MS),
+      (r) => {
+        rateHeaders(reply, r);
+        if (permission && !key.permissions.has(permission)) {
+          usage.record(key.id, 'permission_denied');
+          return done(new AppError('permission_denied', `This key's purpose (${key.purpose}) does not grant ${permission}.`));
+        }
+        if (!r.allowed) {
+          metrics?.rateLimited('key');
+          usage.record(key.id, 'rate_limited');
+          return done(new AppError('rate_limited', `Rate limit of ${limit} requests per minute reached.`, undefined, { 'Retry-After': String(r.resetSeconds) }));
+        }
+        usage.record(key.id, 'ok');
+        done();
+      },
+      done,
+    );
+  }
+
+  // A callback hook, not an async one: with a cached key and in-process limits the whole check completes
+  // synchronously, without a promise or a microtask per step (measurable at tens of thousands of requests/s).
+  return function apiKeyAuth(request: FastifyRequest, reply: FastifyReply, done: HookDone): void {
+    if (!request.url.startsWith('/v1/')) return done();
+    // routeOptions is rebuilt on every access: read it once.
+    const config = request.routeOptions.config;
+    if (config?.noApiKey) return done();
     const permission = config?.permission;
-    if (permission && !key.permissions.has(permission)) {
-      usage.record(key.id, 'permission_denied');
-      throw new AppError('permission_denied', `This key's purpose (${key.purpose}) does not grant ${permission}.`);
-    }
-    if (!r.allowed) {
-      metrics?.rateLimited('key');
-      usage.record(key.id, 'rate_limited');
-      throw new AppError('rate_limited', `Rate limit of ${limit} requests per minute reached.`, undefined, { 'Retry-After': String(r.resetSeconds) });
-    }
-    usage.record(key.id, 'ok');
+    settle(verifier.verify(presentedKey(request), request.ip), (result) => afterVerify(request, reply, permission, result, done), done);
   };
+}
+
+type HookDone = (err?: Error) => void;
+
+/** Continues with a value that may or may not be a promise (sync when it is not); failures go to `fail`. */
+function settle<T>(value: T | Promise<T>, next: (v: T) => void, fail: (err: Error) => void): void {
+  if (value instanceof Promise) value.then(next, fail);
+  else {
+    try {
+      next(value);
+    } catch (err) {
+      fail(err as Error);
+    }
+  }
 }

@@ -36,8 +36,13 @@ interface Cached {
   expiresAtMs: number;
   environmentActive: boolean;
   ipAllowed: ((ip: string) => boolean) | undefined;
-  key: VerifiedKey;
+  /** The success answer, built once per cache fill. */
+  ok: VerifyResult;
 }
+
+const MISSING: VerifyResult = Object.freeze({ ok: false, code: 'key_missing' });
+const MALFORMED: VerifyResult = Object.freeze({ ok: false, code: 'key_malformed' });
+const INVALID: VerifyResult = Object.freeze({ ok: false, code: 'key_invalid' });
 
 interface Entry {
   value: Cached | null;
@@ -62,18 +67,21 @@ function toCached(r: KeyForVerification): Cached {
     expiresAtMs,
     environmentActive: r.environment.active,
     ipAllowed: ipMatcher(r.allowedIps),
-    key: {
-      id: r.id,
-      reference: r.reference,
-      purpose,
-      permissions: new Set(permissionsOf(purpose)),
-      permissionList: permissionsOf(purpose),
-      expiresOn: r.expiresOn,
-      expiresAt: new Date(expiresAtMs).toISOString(),
-      rateLimitPerMinute: r.rateLimitPerMinute,
-      allowedRedirectOrigins: r.allowedRedirectOrigins,
-      theme: { logoId: r.logoId, primaryColour: r.primaryColour, secondaryColour: r.secondaryColour },
-      environment: { id: r.environment.id, slug: r.environment.slug, name: r.environment.name, timeZone: r.environment.timeZone },
+    ok: {
+      ok: true,
+      key: {
+        id: r.id,
+        reference: r.reference,
+        purpose,
+        permissions: new Set(permissionsOf(purpose)),
+        permissionList: permissionsOf(purpose),
+        expiresOn: r.expiresOn,
+        expiresAt: new Date(expiresAtMs).toISOString(),
+        rateLimitPerMinute: r.rateLimitPerMinute,
+        allowedRedirectOrigins: r.allowedRedirectOrigins,
+        theme: { logoId: r.logoId, primaryColour: r.primaryColour, secondaryColour: r.secondaryColour },
+        environment: { id: r.environment.id, slug: r.environment.slug, name: r.environment.name, timeZone: r.environment.timeZone },
+      },
     },
   };
 }
@@ -103,6 +111,20 @@ export function createVerifier(deps: {
     else cache.delete(id);
   });
 
+  function check(cached: Cached | null, id: string, presented: string, ip: string): VerifyResult {
+    if (!cached) return INVALID;
+    const now = clock.now().getTime();
+    const hash = sha256(presented);
+    const current = timingSafeEqual(hash, cached.hash);
+    const previous = cached.previousHash !== null && timingSafeEqual(hash, cached.previousHash) && now < cached.previousUntil;
+    if (!current && !previous) return { ok: false, code: 'key_invalid', keyId: id };
+    if (cached.revoked) return { ok: false, code: 'key_revoked', keyId: id };
+    if (now >= cached.expiresAtMs) return { ok: false, code: 'key_expired', keyId: id };
+    if (!cached.environmentActive) return { ok: false, code: 'key_invalid', keyId: id };
+    if (cached.ipAllowed && !cached.ipAllowed(ip)) return { ok: false, code: 'ip_not_allowed', keyId: id };
+    return cached.ok;
+  }
+
   async function lookup(id: string): Promise<Cached | null> {
     const pending = inflight.get(id);
     if (pending) return pending;
@@ -127,27 +149,20 @@ export function createVerifier(deps: {
   }
 
   return {
-    /** Verifies a presented key for a caller at `ip`. */
-    async verify(presented: string | undefined, ip: string): Promise<VerifyResult> {
-      if (!presented) return { ok: false, code: 'key_missing' };
+    /**
+     * Verifies a presented key for a caller at `ip`. Synchronous when the answer needs no store look-up
+     * (a malformed key, a cached key or a cached miss); a promise only when the store must be asked.
+     */
+    verify(presented: string | undefined, ip: string): VerifyResult | Promise<VerifyResult> {
+      if (!presented) return MISSING;
       const publicId = parseKey(presented);
-      if (publicId === undefined) return { ok: false, code: 'key_malformed' };
+      if (publicId === undefined) return MALFORMED;
       const id = keyIdOf(publicId);
       const entry = cache.get(id);
       const hit = entry !== undefined && entry.until > Date.now();
       metrics?.cache(hit);
-      const cached = hit ? entry.value : await lookup(id);
-      if (!cached) return { ok: false, code: 'key_invalid' };
-      const now = clock.now().getTime();
-      const hash = sha256(presented);
-      const current = timingSafeEqual(hash, cached.hash);
-      const previous = cached.previousHash !== null && timingSafeEqual(hash, cached.previousHash) && now < cached.previousUntil;
-      if (!current && !previous) return { ok: false, code: 'key_invalid', keyId: id };
-      if (cached.revoked) return { ok: false, code: 'key_revoked', keyId: id };
-      if (now >= cached.expiresAtMs) return { ok: false, code: 'key_expired', keyId: id };
-      if (!cached.environmentActive) return { ok: false, code: 'key_invalid', keyId: id };
-      if (cached.ipAllowed && !cached.ipAllowed(ip)) return { ok: false, code: 'ip_not_allowed', keyId: id };
-      return { ok: true, key: cached.key };
+      if (hit) return check(entry.value, id, presented, ip);
+      return lookup(id).then((cached) => check(cached, id, presented, ip));
     },
     /** Drops a key from every node's cache (this node at once, others through the shared channel). */
     async invalidate(id: string): Promise<void> {

@@ -12,8 +12,11 @@ export interface RateLimitResult {
  * In-process by default; Redis-backed when REDIS_URL is set.
  */
 export interface SharedState {
-  /** Counts one hit on `bucket` and says whether it is within `limit` per `windowMs`. */
-  hit(bucket: string, limit: number, windowMs: number): Promise<RateLimitResult>;
+  /**
+   * Counts one hit on `bucket` and says whether it is within `limit` per `windowMs`. The in-process state
+   * answers synchronously (this runs on every /v1 request); a shared backend answers with a promise.
+   */
+  hit(bucket: string, limit: number, windowMs: number): RateLimitResult | Promise<RateLimitResult>;
   /** Current count in the bucket's window, without counting. */
   peek(bucket: string, windowMs: number): Promise<number>;
   /** Clears a bucket (e.g. after a successful login). */
@@ -60,7 +63,7 @@ export function createMemoryState(now: () => number = Date.now): SharedState {
   }
 
   return {
-    async hit(bucket, limit, windowMs) {
+    hit(bucket, limit, windowMs) {
       const t = now();
       sweep(t);
       const w = current(bucket, windowMs, t);
