@@ -76,7 +76,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     onError: (err) => logger.warn({ err }, 'expiry check failed; will retry'),
   });
 
-  const publicApi = createPublicApi({ db, clock, audit, logger, dataDir: config.dataDir, publicUrl: config.publicUrl });
+  const publicApi = createPublicApi({ db, clock, audit, logger, dataDir: config.dataDir, publicUrl: config.publicUrl, metrics });
   const checkout = createCheckout({ db, clock, audit, environments, logos, members: publicApi.members, memberships: publicApi.memberships });
 
   return {

@@ -9,6 +9,7 @@ import type { Database } from '../db/schema.js';
 import { AppError, invalid } from '../errors.js';
 import { newId } from '../ids.js';
 import type { ExternalRef, Member, MembersRepository } from '../members/members.repository.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { dateIn, type Clock } from '../time.js';
 import { validateRow, type RowError, type ValidRow } from './import-fields.js';
 import { firstCharacter, parseFile, readCsvHeader, type ImportFormat, type ParsedItem } from './import-parsers.js';
@@ -135,6 +136,8 @@ export function createImportsService(deps: {
   logger: Logger;
   spoolDir: string;
   publicUrl?: string;
+  /** Counts committed rows by outcome (`flow_import_rows_total`); dry runs are not counted. */
+  metrics?: Pick<Metrics, 'importRows'>;
 }) {
   const { repo, members, clock, logger } = deps;
   const options = { batchSize: 1000 };
@@ -217,7 +220,7 @@ export function createImportsService(deps: {
     }
     const lastRow = items[items.length - 1].row;
 
-    await repo.transaction(async (trx: Kysely<Database>) => {
+    const counted = await repo.transaction(async (trx: Kysely<Database>) => {
       const env = job.environmentId;
       // Locks the environment's member counter first: look-ups below then see every committed member write.
       if (!job.dryRun) await members.nextSeq(trx, env, 0);
@@ -309,7 +312,11 @@ export function createImportsService(deps: {
       job.committedThroughRow = lastRow;
       job.updatedAt = now;
       await repo.save(job, trx);
+      return { read: items.length, created: creates.length, updated: updates.length, unchanged, rejected: errors.length };
     });
+    // Counted once the batch is committed (a rolled-back batch counts nothing). Dry runs write nothing, so
+    // they are not counted: the metric says what imports did to the member data.
+    if (!job.dryRun && deps.metrics) for (const [outcome, n] of Object.entries(counted) as Array<[keyof typeof counted, number]>) if (n > 0) deps.metrics.importRows(outcome, n);
   }
 
   async function run(job: ImportJob): Promise<void> {

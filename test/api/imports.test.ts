@@ -201,4 +201,25 @@ describe('member imports', () => {
     expect(failed.status).toBe('failed');
     expect(failed.failure).toContain('Rows up to 3 are committed');
   });
+  it('counts committed rows in flow_import_rows_total by outcome on /metrics (dry runs are not counted)', async () => {
+    const scrape = async () => {
+      const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+      expect(res.statusCode).toBe(200);
+      const value = (outcome: string) => {
+        const line = res.body.split('\n').find((l) => l.startsWith(`flow_import_rows_total{outcome="${outcome}"} `));
+        return line === undefined ? 0 : Number(line.split(' ')[1]);
+      };
+      return { read: value('read'), created: value('created'), updated: value('updated'), unchanged: value('unchanged'), rejected: value('rejected') };
+    };
+    const before = await scrape();
+    const csv = `first_name,last_name,email,member_number\nMet,A,meta@import.example,MET1\nMet,B,metb@import.example,MET2\nMet,Bad,nope,MET3\n`;
+    await run(csv);
+    const once = await scrape();
+    expect(once).toEqual({ read: before.read + 3, created: before.created + 2, updated: before.updated, unchanged: before.unchanged, rejected: before.rejected + 1 });
+    await run(csv.replace('Met,A,', 'Met,Changed,')); // one updated, one unchanged, one rejected
+    const twice = await scrape();
+    expect(twice).toEqual({ read: once.read + 3, created: once.created, updated: once.updated + 1, unchanged: once.unchanged + 1, rejected: once.rejected + 1 });
+    await run(csv, 'text/csv', '?dryRun=true');
+    expect(await scrape()).toEqual(twice);
+  });
 });
