@@ -19,7 +19,6 @@ import { createMetrics } from './metrics/metrics.js';
 import { createLogosRepository } from './logos/logos.repository.js';
 import { createLogosService } from './logos/logos.service.js';
 import { createMemoryState, type SharedState } from './shared/shared-state.js';
-import { createRedisState } from './shared/redis-state.js';
 import { createStaffRepository } from './staff/staff.repository.js';
 import { createStaffService } from './staff/staff.service.js';
 import { systemClock, type Clock } from './time.js';
@@ -43,7 +42,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
   );
   const store = opts.store ?? openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrate(store);
-  const shared: SharedState = config.redisUrl ? await createRedisState(config.redisUrl, logger, { prefix: config.redisPrefix }) : createMemoryState();
+  const shared: SharedState = config.redisUrl
+    ? await (await import('./shared/redis-state.js')).createRedisState(config.redisUrl, logger, { prefix: config.redisPrefix }) : createMemoryState();
   const metrics = createMetrics();
   const { db } = store;
 
@@ -76,7 +76,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     onError: (err) => logger.warn({ err }, 'expiry check failed; will retry'),
   });
 
-  const publicApi = createPublicApi({ db, clock, audit, logger, dataDir: config.dataDir, publicUrl: config.publicUrl });
+  const publicApi = createPublicApi({ db, clock, audit, logger, dataDir: config.dataDir, publicUrl: config.publicUrl, metrics });
   const checkout = createCheckout({ db, clock, audit, environments, logos, members: publicApi.members, memberships: publicApi.memberships });
 
   return {

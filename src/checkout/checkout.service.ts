@@ -183,11 +183,11 @@ export function createCheckoutService(deps: {
       (m) => m.firstName.toLowerCase() === details.firstName.toLowerCase() && m.lastName.toLowerCase() === details.lastName.toLowerCase(),
     );
     if (same.length === 1) return { member: same[0], created: false };
-    // By the members service's rules (member number, audit). No homeSiteId: its site check reads outside the
-    // transaction, which would wait forever for this transaction's connection on SQLite; the membership carries the site.
+    // By the members service's rules (member number, home-site check, audit), inside this transaction; the site
+    // the member joined at becomes their home site.
     const member = await deps.members.create(
       env,
-      { firstName: details.firstName, lastName: details.lastName, email: details.email, dateOfBirth: details.dateOfBirth, phone: details.phone, marketingOptIn: details.marketingOptIn },
+      { firstName: details.firstName, lastName: details.lastName, email: details.email, dateOfBirth: details.dateOfBirth, phone: details.phone, marketingOptIn: details.marketingOptIn, homeSiteId: s.siteId },
       actor,
       trx,
     );

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.js';
 
@@ -21,7 +22,10 @@ export interface Store {
 /** Opens the store: PostgreSQL when a URL is given, else `<dataDir>/flow.sqlite` in WAL mode. */
 export function openStore(opts: { databaseUrl?: string; dataDir: string; poolSize?: number }): Store {
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({
+    // pg is loaded only for PostgreSQL (~15 MB RSS an SQLite process does not need); synchronously, as
+    // opening the store is synchronous.
+    const { Pool } = createRequire(import.meta.url)('pg') as typeof pg;
+    const pool = new Pool({
       connectionString: opts.databaseUrl,
       max: opts.poolSize ?? 10,
       connectionTimeoutMillis: 3000,

@@ -223,6 +223,8 @@ export interface ImportJobsTable {
   created_at: string;
   updated_at: string;
   finished_at: string | null;
+  /** The process holding the job (0005); every progress write is conditional on it. */
+  runner: string | null;
 }
 
 export interface ImportErrorsTable {

@@ -26,6 +26,8 @@ export interface ImportJob {
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
+  /** The process holding the job (null for jobs from before runners were recorded). */
+  runner: string | null;
 }
 
 function toJob(r: ImportJobsTable): ImportJob {
@@ -42,6 +44,7 @@ function toJob(r: ImportJobsTable): ImportJob {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     finishedAt: r.finished_at,
+    runner: r.runner,
   };
 }
 
@@ -71,6 +74,7 @@ export function createImportsRepository(db: Kysely<Database>) {
           created_at: j.createdAt,
           updated_at: j.updatedAt,
           finished_at: j.finishedAt,
+          runner: j.runner,
         })
         .execute();
     },
@@ -78,9 +82,12 @@ export function createImportsRepository(db: Kysely<Database>) {
       const r = await db.selectFrom('import_jobs').selectAll().where('id', '=', id).where('environment_id', '=', environmentId).executeTakeFirst();
       return r && toJob(r);
     },
-    /** Saves status, counts, progress and failure (inside the batch's transaction when given). */
-    async save(j: ImportJob, trx: Kysely<Database> = db): Promise<void> {
-      await trx
+    /**
+     * Saves status, counts, progress and failure (inside the batch's transaction when given) — only while
+     * `j.runner` still holds the job. Returns false when another process has claimed it (nothing is saved).
+     */
+    async save(j: ImportJob, trx: Kysely<Database> = db): Promise<boolean> {
+      const r = await trx
         .updateTable('import_jobs')
         .set({
           status: j.status,
@@ -95,7 +102,29 @@ export function createImportsRepository(db: Kysely<Database>) {
           finished_at: j.finishedAt,
         })
         .where('id', '=', j.id)
-        .execute();
+        .where((eb) => (j.runner === null ? eb('runner', 'is', null) : eb('runner', '=', j.runner)))
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+    /**
+     * Takes a queued or running job for `runner` if nobody touched it since it was read (same holder, same
+     * `updated_at`): of several processes claiming one job, exactly one succeeds.
+     */
+    async claim(j: ImportJob, runner: string, now: string): Promise<boolean> {
+      const r = await db
+        .updateTable('import_jobs')
+        .set({ runner, updated_at: now })
+        .where('id', '=', j.id)
+        .where('status', 'in', ['queued', 'running'])
+        .where('updated_at', '=', j.updatedAt)
+        .where((eb) => (j.runner === null ? eb('runner', 'is', null) : eb('runner', '=', j.runner)))
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+    /** Queued or running jobs, oldest first. */
+    async unfinished(): Promise<ImportJob[]> {
+      const rows = await db.selectFrom('import_jobs').selectAll().where('status', 'in', ['queued', 'running']).orderBy('created_at').orderBy('id').execute();
+      return rows.map(toJob);
     },
     /** Appends row errors numbered from `firstOrd`. */
     async insertErrors(trx: Kysely<Database>, jobId: string, firstOrd: number, errors: RowError[]): Promise<void> {
@@ -120,13 +149,13 @@ export function createImportsRepository(db: Kysely<Database>) {
     },
     /** Queued or running jobs not touched since `before` (their process is gone). */
     async stale(before: string): Promise<ImportJob[]> {
-      const rows = await db.selectFrom('import_jobs').selectAll().where('status', 'in', ['queued', 'running']).where('updated_at', '<', before).execute();
+      const rows = await db.selectFrom('import_jobs').selectAll().where('status', 'in', ['queued', 'running']).where('updated_at', '<', before).orderBy('created_at').orderBy('id').execute();
       return rows.map(toJob);
     },
-    /** Marks jobs as alive. */
-    async touch(ids: string[], now: string): Promise<void> {
+    /** Marks jobs as alive — those `runner` still holds. */
+    async touch(ids: string[], runner: string, now: string): Promise<void> {
       if (ids.length === 0) return;
-      await db.updateTable('import_jobs').set({ updated_at: now }).where('id', 'in', ids).where('status', 'in', ['queued', 'running']).execute();
+      await db.updateTable('import_jobs').set({ updated_at: now }).where('id', 'in', ids).where('runner', '=', runner).where('status', 'in', ['queued', 'running']).execute();
     },
   };
 }

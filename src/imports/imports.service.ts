@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
@@ -9,6 +12,7 @@ import type { Database } from '../db/schema.js';
 import { AppError, invalid } from '../errors.js';
 import { newId } from '../ids.js';
 import type { ExternalRef, Member, MembersRepository } from '../members/members.repository.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { dateIn, type Clock } from '../time.js';
 import { validateRow, type RowError, type ValidRow } from './import-fields.js';
 import { firstCharacter, parseFile, readCsvHeader, type ImportFormat, type ParsedItem } from './import-parsers.js';
@@ -22,6 +26,8 @@ export const MAX_IMPORT_BYTES = 100 * 1024 * 1024;
 /** A job not touched for this long belongs to a process that died. */
 const STALE_MS = 2 * 60 * 1000;
 const HEARTBEAT_MS = 30 * 1000;
+/** How often every process looks for jobs abandoned by a process that did not come back. */
+const SWEEP_MS = 30 * 1000;
 
 /** The API view of a job. */
 export interface ImportJobView {
@@ -47,6 +53,46 @@ interface RunState {
 
 /** Thrown between batches when the process shuts down. */
 class ShuttingDown extends Error {}
+
+/** How far the JS heap may grow during an import before its garbage is collected (see boundHeap). */
+const HEAP_HEADROOM = 48 * 1024 * 1024;
+
+/**
+ * An import allocates fast and keeps little: V8 lets the old generation grow to ~4× what is live (~150 MB in
+ * a server) before collecting, which is most of an import's peak RSS. Between batches, once the heap has grown
+ * `HEAP_HEADROOM` past where the job started, an eager memory measurement collects it (a ~10 ms full GC)
+ * — bounding the import's garbage without changing V8's flags for the rest of the server.
+ */
+async function boundHeap(bound: number): Promise<number> {
+  if (v8.getHeapStatistics().used_heap_size < bound) return bound;
+  await vm.measureMemory({ execution: 'eager' }).catch(() => undefined);
+  // If what is live has itself grown (other work of the server), move the bound up: never a GC per batch.
+  return Math.max(bound, v8.getHeapStatistics().used_heap_size + HEAP_HEADROOM / 2);
+}
+
+/** Runners of the import services alive in this process (tests run several on one database). */
+const LIVE_RUNNERS = new Set<string>();
+
+/**
+ * True when `holder` is known to be alive: another service of this process, or a process on this host that
+ * still runs (a runner is `host|pid|random`). Unknown hosts count as gone: a restarted node resumes at once.
+ */
+function aliveElsewhere(holder: string | null, me: string): boolean {
+  if (holder === null || holder === me) return false;
+  if (LIVE_RUNNERS.has(holder)) return true;
+  const [host, pidText] = holder.split('|');
+  const pid = Number(pidText);
+  if (host !== os.hostname() || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Thrown (rolling the batch back) when another process has claimed the job: this one stops touching it. */
+class LostClaim extends Error {}
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -135,13 +181,19 @@ export function createImportsService(deps: {
   logger: Logger;
   spoolDir: string;
   publicUrl?: string;
+  /** Counts committed rows by outcome (`flow_import_rows_total`); dry runs are not counted. */
+  metrics?: Pick<Metrics, 'importRows'>;
 }) {
   const { repo, members, clock, logger } = deps;
   const options = { batchSize: 1000 };
   let queue: Promise<void> = Promise.resolve();
   const active = new Set<string>();
   let heartbeat: NodeJS.Timeout | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
   let stopping = false;
+  /** This process's claim on the jobs it runs (random per service instance, so a restart is a new runner). */
+  const runner = `${os.hostname()}|${process.pid}|${randomBytes(6).toString('hex')}`;
+  LIVE_RUNNERS.add(runner);
 
   function view(j: ImportJob): ImportJobView {
     const errorsPath = `/v1/member-imports/${j.id}/errors`;
@@ -167,7 +219,7 @@ export function createImportsService(deps: {
   function startHeartbeat(): void {
     if (heartbeat) return;
     heartbeat = setInterval(() => {
-      repo.touch([...active], clock.now().toISOString()).catch((err: unknown) => logger.warn({ err }, 'import heartbeat failed'));
+      repo.touch([...active], runner, clock.now().toISOString()).catch((err: unknown) => logger.warn({ err }, 'import heartbeat failed'));
     }, HEARTBEAT_MS);
     heartbeat.unref();
   }
@@ -217,7 +269,7 @@ export function createImportsService(deps: {
     }
     const lastRow = items[items.length - 1].row;
 
-    await repo.transaction(async (trx: Kysely<Database>) => {
+    const counted = await repo.transaction(async (trx: Kysely<Database>) => {
       const env = job.environmentId;
       // Locks the environment's member counter first: look-ups below then see every committed member write.
       if (!job.dryRun) await members.nextSeq(trx, env, 0);
@@ -308,8 +360,13 @@ export function createImportsService(deps: {
       job.counts.rejected += errors.length;
       job.committedThroughRow = lastRow;
       job.updatedAt = now;
-      await repo.save(job, trx);
+      // Conditional on still holding the job: if another process claimed it, the whole batch rolls back.
+      if (!(await repo.save(job, trx))) throw new LostClaim();
+      return { read: items.length, created: creates.length, updated: updates.length, unchanged, rejected: errors.length };
     });
+    // Counted once the batch is committed (a rolled-back batch counts nothing). Dry runs write nothing, so
+    // they are not counted: the metric says what imports did to the member data.
+    if (!job.dryRun && deps.metrics) for (const [outcome, n] of Object.entries(counted) as Array<[keyof typeof counted, number]>) if (n > 0) deps.metrics.importRows(outcome, n);
   }
 
   async function run(job: ImportJob): Promise<void> {
@@ -318,11 +375,12 @@ export function createImportsService(deps: {
     try {
       job.status = 'running';
       job.updatedAt = clock.now().toISOString();
-      await repo.save(job);
+      if (!(await repo.save(job))) throw new LostClaim();
       // About two keys a row, at ~50 bytes a row: sized once, so the set does not reallocate while it fills.
       const bytes = (await fs.promises.stat(file)).size;
       const state: RunState = { seen: new SeenKeys(Math.ceil(bytes / 25)), sites: await deps.siteIds(job.environmentId), today: dateIn(clock.now(), 'UTC') };
       let batch: ParsedItem[] = [];
+      let heapBound = v8.getHeapStatistics().used_heap_size + HEAP_HEADROOM;
       for await (const items of parseFile(file, job.format)) {
         for (const item of items) {
           if (item.row <= resumeAfter) {
@@ -342,6 +400,7 @@ export function createImportsService(deps: {
             if (stopping) throw new ShuttingDown();
             await commitBatch(job, batch, state);
             batch = [];
+            heapBound = await boundHeap(heapBound);
           }
         }
       }
@@ -351,6 +410,11 @@ export function createImportsService(deps: {
       if (err instanceof ShuttingDown) {
         // Left running with its spool file: the next start resumes after the last committed batch.
         logger.info({ jobId: job.id, after: job.committedThroughRow }, 'member import paused for shutdown');
+        return;
+      }
+      if (err instanceof LostClaim) {
+        // Another process holds the job now and carries on from the last committed batch; its spool file stays.
+        logger.warn({ jobId: job.id }, 'member import taken over by another process; stopped here');
         return;
       }
       logger.error({ err, jobId: job.id }, 'member import failed');
@@ -366,8 +430,12 @@ export function createImportsService(deps: {
     const now = clock.now().toISOString();
     job.updatedAt = now;
     job.finishedAt = now;
-    await repo.save(job).catch((err: unknown) => logger.error({ err, jobId: job.id }, 'could not save import job'));
-    await fs.promises.rm(file, { force: true });
+    const saved = await repo.save(job).catch((err: unknown) => {
+      logger.error({ err, jobId: job.id }, 'could not save import job');
+      return undefined;
+    });
+    // The spool file goes with the finished job; a job claimed meanwhile by another process keeps it.
+    if (saved !== false) await fs.promises.rm(file, { force: true });
   }
 
   /** Streams the request body to the spool file, stopping at MAX_IMPORT_BYTES. */
@@ -391,6 +459,41 @@ export function createImportsService(deps: {
     return bytes;
   }
 
+  /**
+   * Claims each job not running here (conditional on nobody having touched it since it was read): resumes it
+   * when its spool file is here; with `failElsewhere`, marks it failed (saying what was committed) otherwise.
+   */
+  async function recoverJobs(jobs: ImportJob[], opts: { failElsewhere?: boolean; skipLive?: boolean } = {}): Promise<{ resumed: string[]; failed: string[] }> {
+    const resumed: string[] = [];
+    const failed: string[] = [];
+    for (const job of jobs) {
+      if (active.has(job.id) || stopping) continue;
+      const local = fs.existsSync(spoolFile(job));
+      if (!local && !opts.failElsewhere) continue;
+      // At start, a job with a recent heartbeat is taken unless its holder is known to be alive (a sibling
+      // process on this data directory); the sweep takes it if that holder stops without finishing it.
+      if (opts.skipLive && aliveElsewhere(job.runner, runner)) continue;
+      const now = clock.now().toISOString();
+      if (!(await repo.claim(job, runner, now))) continue; // another process took it (or it is alive)
+      job.runner = runner;
+      job.updatedAt = now;
+      if (local) {
+        logger.info({ jobId: job.id, after: job.committedThroughRow }, 'resuming member import');
+        enqueue(job);
+        resumed.push(job.id);
+        continue;
+      }
+      job.status = 'failed';
+      job.failure = `The server stopped during the import. Rows up to ${job.committedThroughRow} are committed (${job.counts.created} created, ${job.counts.updated} updated, ${job.counts.unchanged} unchanged, ${job.counts.rejected} rejected); later rows were not written.`;
+      job.finishedAt = now;
+      if (await repo.save(job)) {
+        logger.warn({ jobId: job.id, after: job.committedThroughRow }, 'member import abandoned by a stopped process marked failed');
+        failed.push(job.id);
+      }
+    }
+    return { resumed, failed };
+  }
+
   const service = {
     options,
 
@@ -410,6 +513,7 @@ export function createImportsService(deps: {
         createdAt: now,
         updatedAt: now,
         finishedAt: null,
+        runner,
       };
       const file = spoolFile(job);
       const bytes = await spool(body, file);
@@ -460,35 +564,45 @@ export function createImportsService(deps: {
     },
 
     /**
-     * After a restart: jobs left queued or running by a dead process resume from their last committed batch
-     * when their spool file is here; otherwise they are marked failed, saying what was written.
+     * At start: every queued or running job whose spool file is here resumes after its last committed batch,
+     * however recent its heartbeat (a process killed and restarted at once left it); each is claimed with a
+     * conditional update, so of two processes sharing the data directory only one takes it (and a job whose
+     * holder is known alive, e.g. a sibling process on this host, is left to it). Jobs elsewhere are
+     * failed when stale, else left to the periodic sweep, which starts here (every 30 s; stopped by close()).
+     * Returns the ids resumed and failed by this call.
      */
-    async recover(): Promise<void> {
-      const stale = await repo.stale(new Date(clock.now().getTime() - STALE_MS).toISOString());
-      for (const job of stale) {
-        if (active.has(job.id)) continue;
-        if (fs.existsSync(spoolFile(job))) {
-          logger.info({ jobId: job.id, after: job.committedThroughRow }, 'resuming member import');
-          enqueue(job);
-        } else {
-          const now = clock.now().toISOString();
-          job.status = 'failed';
-          job.failure = `The server stopped during the import. Rows up to ${job.committedThroughRow} are committed (${job.counts.created} created, ${job.counts.updated} updated, ${job.counts.unchanged} unchanged, ${job.counts.rejected} rejected); later rows were not written.`;
-          job.updatedAt = now;
-          job.finishedAt = now;
-          await repo.save(job);
-        }
+    async recover(): Promise<{ resumed: string[]; failed: string[] }> {
+      const here = await recoverJobs(await repo.unfinished(), { skipLive: true });
+      const swept = await service.sweep();
+      if (!sweeper && !stopping) {
+        sweeper = setInterval(() => {
+          service.sweep().catch((err: unknown) => logger.warn({ err }, 'import sweep failed; will retry'));
+        }, SWEEP_MS);
+        sweeper.unref();
       }
+      return { resumed: [...here.resumed, ...swept.resumed], failed: swept.failed };
+    },
+
+    /**
+     * Jobs whose heartbeat is older than 2 minutes belong to a process that is gone: resumed here when their
+     * spool file is here, else marked failed listing what was committed. Runs every 30 s on every process.
+     */
+    async sweep(): Promise<{ resumed: string[]; failed: string[] }> {
+      if (stopping) return { resumed: [], failed: [] };
+      return recoverJobs(await repo.stale(new Date(clock.now().getTime() - STALE_MS).toISOString()), { failElsewhere: true });
     },
 
     /** Resolves when every queued job has finished (tests, shutdown). */
     whenIdle: (): Promise<void> => queue,
 
-    /** Pauses the running job after its current batch (resumed on the next start) and stops the heartbeat. */
+    /** Pauses the running job after its current batch (resumed on the next start); stops the heartbeat and sweep. */
     async close(): Promise<void> {
       stopping = true;
       if (heartbeat) clearInterval(heartbeat);
       heartbeat = undefined;
+      if (sweeper) clearInterval(sweeper);
+      sweeper = undefined;
+      LIVE_RUNNERS.delete(runner);
       await queue;
     },
   };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import sharp, { type OutputInfo } from 'sharp';
+import type { OutputInfo } from 'sharp';
 import { AppError, invalid } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Clock } from '../time.js';
@@ -55,6 +55,8 @@ export function createLogosService(deps: { repo: LogosRepository; clock: Clock }
       }
       let png: { data: Buffer; info: OutputInfo };
       try {
+        // Loaded on the first upload: libvips adds ~28 MB to every process that merely imports sharp.
+        const { default: sharp } = await import('sharp');
         png = await sharp(bytes, { limitInputPixels: 40_000_000, density: 144 })
           .rotate()
           .resize(MAX_SIDE, MAX_SIDE, { fit: 'inside', withoutEnlargement: true })

@@ -61,9 +61,11 @@ function dedupeRefs(refs: ExternalRef[]): ExternalRef[] {
 export function createMembersService(deps: { repo: MembersRepository; sites: Pick<SitesService, 'existing'>; clock: Clock; audit: AuditService }) {
   const { repo, sites, clock, audit } = deps;
 
-  async function checkSite(environmentId: string, homeSiteId: string | null | undefined): Promise<void> {
+  // Reads through the write's transaction: on SQLite (one connection) a read on the db would wait for the
+  // transaction forever, and on PostgreSQL it would not see a site the same transaction created.
+  async function checkSite(trx: Kysely<Database>, environmentId: string, homeSiteId: string | null | undefined): Promise<void> {
     if (homeSiteId === null || homeSiteId === undefined) return;
-    const found = await sites.existing(environmentId, [homeSiteId]);
+    const found = await sites.existing(environmentId, [homeSiteId], trx);
     if (!found.has(homeSiteId)) throw invalid([{ path: 'homeSiteId', message: 'is not a site of this environment' }]);
   }
 
@@ -118,10 +120,11 @@ export function createMembersService(deps: { repo: MembersRepository; sites: Pic
 
     /** Creates a member; the member number is generated when not given. Usable by other services (checkout). */
     async create(environmentId: string, input: CreateMemberInput, actor: Actor, trxIn?: Kysely<Database>): Promise<Member> {
-      await checkSite(environmentId, input.homeSiteId);
       const refs = dedupeRefs(input.externalRefs ?? []);
+      // Every query runs in `trx`: inside a caller's transaction nothing may read on the db (see checkSite).
       const run = async (trx: Kysely<Database>) => {
         const seq = await repo.nextSeq(trx, environmentId);
+        await checkSite(trx, environmentId, input.homeSiteId);
         await checkUnique(trx, environmentId, null, input.memberNumber, refs);
         const now = clock.now().toISOString();
         const m: Member = {
@@ -150,10 +153,10 @@ export function createMembersService(deps: { repo: MembersRepository; sites: Pic
 
     /** Applies a partial update; with `ifMatch`, a stale ETag is 412 precondition_failed and nothing changes. */
     async update(environmentId: string, id: string, patch: UpdateMemberInput, actor: Actor, ifMatch?: string): Promise<Member> {
-      await checkSite(environmentId, patch.homeSiteId);
       return repo.transaction(async (trx) => {
-        // Taking the change number first locks the environment's member counter, so the read below is current.
+        // Taking the change number first locks the environment's member counter, so the reads below are current.
         const seq = await repo.nextSeq(trx, environmentId);
+        await checkSite(trx, environmentId, patch.homeSiteId);
         const current = await repo.find(id, environmentId, trx);
         if (!current) throw new AppError('not_found', `No member ${id}.`);
         if (ifMatch !== undefined && !ifMatchHolds(ifMatch, current)) {

@@ -6,6 +6,7 @@ import { createAttendanceRepository } from '../attendance/attendance.repository.
 import { createAttendanceService } from '../attendance/attendance.service.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { Database } from '../db/schema.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { createIdempotencyRepository } from '../idempotency/idempotency.repository.js';
 import { createIdempotencyService } from '../idempotency/idempotency.service.js';
 import { createMembersRepository } from '../members/members.repository.js';
@@ -22,7 +23,7 @@ import { createImportsRepository } from '../imports/imports.repository.js';
 import { createImportsService } from '../imports/imports.service.js';
 
 /** Wires the public API's services (sites, membership types, members, memberships, attendance, access codes, idempotency). */
-export function createPublicApi(deps: { db: Kysely<Database>; clock: Clock; audit: AuditService; logger: Logger; dataDir: string; publicUrl?: string }) {
+export function createPublicApi(deps: { db: Kysely<Database>; clock: Clock; audit: AuditService; logger: Logger; dataDir: string; publicUrl?: string; metrics?: Pick<Metrics, 'importRows'> }) {
   const { db, clock, audit } = deps;
   const membersRepo = createMembersRepository(db);
   const memberExists = async (environmentId: string, memberId: string) => (await membersRepo.find(memberId, environmentId)) !== undefined;
@@ -42,6 +43,7 @@ export function createPublicApi(deps: { db: Kysely<Database>; clock: Clock; audi
     logger: deps.logger,
     spoolDir: path.join(deps.dataDir, 'imports'),
     publicUrl: deps.publicUrl,
+    metrics: deps.metrics,
   });
   // Idempotency records live 24 h; sweep expired ones hourly (unref'd: never keeps a CLI process alive).
   const purge = setInterval(() => {

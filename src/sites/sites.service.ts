@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
 import type { Clock } from '../time.js';
 import { newId } from '../ids.js';
 import { decodeCursor, pageOf } from '../public-api/paging.js';
@@ -32,8 +34,8 @@ export function createSitesService(deps: { repo: SitesRepository; clock: Clock }
     },
     /** A site of the environment, or undefined (another environment's site does not exist here). */
     find: (id: string, environmentId: string) => repo.find(id, environmentId),
-    /** The ids among `ids` that are sites of the environment. */
-    existing: (environmentId: string, ids: string[]) => repo.existing(environmentId, ids),
+    /** The ids among `ids` that are sites of the environment (inside the caller's transaction when given). */
+    existing: (environmentId: string, ids: string[], trx?: Kysely<Database>) => repo.existing(environmentId, ids, trx),
     /** Creates a site (seed data, tests). */
     async create(environmentId: string, input: { code: string; name: string; addressLine1?: string; town?: string; postcode?: string; phone?: string }): Promise<Site> {
       const now = clock.now().toISOString();

@@ -1,5 +1,4 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { hash, verify } from '@node-rs/argon2';
 import { AppError, invalid, type FieldError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { SharedState } from '../shared/shared-state.js';
@@ -29,8 +28,12 @@ function sha256(s: string): string {
 /** Staff users, argon2id passwords, console sessions and login throttling. */
 export function createStaffService(deps: { repo: StaffRepository; clock: Clock; shared: SharedState }) {
   const { repo, clock, shared } = deps;
+  // argon2 is loaded on first use (a sign-in or a new user), not by every process that starts (~11 MB RSS).
+  let argon2: Promise<typeof import('@node-rs/argon2')> | undefined;
+  const lib = () => (argon2 ??= import('@node-rs/argon2'));
   // Verified against when the email is unknown, so timing does not reveal which emails exist.
-  const dummyHash = hash('not-a-real-password-' + randomBytes(8).toString('hex'), ARGON2);
+  let dummy: Promise<string> | undefined;
+  const dummyHash = () => (dummy ??= lib().then((a) => a.hash('not-a-real-password-' + randomBytes(8).toString('hex'), ARGON2)));
 
   return {
     /** Creates a staff user; 409 when the email is taken. */
@@ -51,7 +54,7 @@ export function createStaffService(deps: { repo: StaffRepository; clock: Clock; 
         active: true,
         createdAt: clock.now().toISOString(),
       };
-      await repo.insert(user, await hash(input.password, ARGON2));
+      await repo.insert(user, await (await lib()).hash(input.password, ARGON2));
       return user;
     },
 
@@ -66,8 +69,11 @@ export function createStaffService(deps: { repo: StaffRepository; clock: Clock; 
           'Retry-After': String(FAILURE_WINDOW_MS / 1000),
         });
       }
+      const dummyReady = dummyHash(); // made before the look-up, so the first unknown email costs no extra hash
+      dummyReady.catch(() => undefined); // awaited below only for unknown emails; never an unhandled rejection
       const found = await repo.findByEmail(normalised);
-      const ok = found ? await verify(found.passwordHash, password) : (await verify(await dummyHash, password), false);
+      const { verify } = await lib();
+      const ok = found ? await verify(found.passwordHash, password) : (await verify(await dummyReady, password), false);
       if (!ok || !found || !found.user.active) {
         await Promise.all([shared.hit(emailBucket, MAX_FAILURES_PER_EMAIL, FAILURE_WINDOW_MS), shared.hit(ipBucket, MAX_FAILURES_PER_IP, FAILURE_WINDOW_MS)]);
         throw new AppError('unauthenticated', 'The email or password is incorrect.');

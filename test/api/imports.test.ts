@@ -1,9 +1,14 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
 import { csvCell } from '../../src/imports/error-report.js';
+import { createImportsRepository } from '../../src/imports/imports.repository.js';
+import { createImportsService } from '../../src/imports/imports.service.js';
+import { createMembersRepository } from '../../src/members/members.repository.js';
 import { buildTestApp, type TestApp } from '../helpers.js';
 import { auth, makeWorld, type ApiWorld } from './fixtures.js';
 
@@ -200,5 +205,105 @@ describe('member imports', () => {
     const failed = (await t.app.inject({ method: 'GET', url: `/v1/member-imports/${lost.id}`, headers: k })).json();
     expect(failed.status).toBe('failed');
     expect(failed.failure).toContain('Rows up to 3 are committed');
+  });
+  it('counts committed rows in flow_import_rows_total by outcome on /metrics (dry runs are not counted)', async () => {
+    const scrape = async () => {
+      const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+      expect(res.statusCode).toBe(200);
+      const value = (outcome: string) => {
+        const line = res.body.split('\n').find((l) => l.startsWith(`flow_import_rows_total{outcome="${outcome}"} `));
+        return line === undefined ? 0 : Number(line.split(' ')[1]);
+      };
+      return { read: value('read'), created: value('created'), updated: value('updated'), unchanged: value('unchanged'), rejected: value('rejected') };
+    };
+    const before = await scrape();
+    const csv = `first_name,last_name,email,member_number\nMet,A,meta@import.example,MET1\nMet,B,metb@import.example,MET2\nMet,Bad,nope,MET3\n`;
+    await run(csv);
+    const once = await scrape();
+    expect(once).toEqual({ read: before.read + 3, created: before.created + 2, updated: before.updated, unchanged: before.unchanged, rejected: before.rejected + 1 });
+    await run(csv.replace('Met,A,', 'Met,Changed,')); // one updated, one unchanged, one rejected
+    const twice = await scrape();
+    expect(twice).toEqual({ read: once.read + 3, created: once.created, updated: once.updated + 1, unchanged: once.unchanged + 1, rejected: once.rejected + 1 });
+    await run(csv, 'text/csv', '?dryRun=true');
+    expect(await scrape()).toEqual(twice);
+  });
+  it('at start, a job left running resumes however fresh its heartbeat; of two processes sharing the data dir exactly one claims it', async () => {
+    const csv = `first_name,last_name,email\nFre,A,frea@import.example\nFre,B,freb@import.example\nFre,C,frec@import.example\nFre,D,fred@import.example\n`;
+    const queued = await t.deps.imports.accept(w.env.id, null, 'csv', Readable.from([csv]), false);
+    await t.deps.imports.whenIdle();
+    const db = t.deps.store.db;
+    const spool = path.join(t.config.dataDir, 'imports', `${queued.id}.csv`);
+    fs.writeFileSync(spool, csv);
+    // Killed after its first two rows, restarted at once: the heartbeat is the current time. Its holder was a
+    // process of this host that no longer runs.
+    await db
+      .updateTable('import_jobs')
+      .set({ status: 'running', rows_read: 2, rows_created: 2, rows_unchanged: 0, committed_through_row: 3, finished_at: null, updated_at: t.clock.now().toISOString(), runner: `${os.hostname()}|999999999|dead` })
+      .where('id', '=', queued.id)
+      .execute();
+    await db.deleteFrom('members').where('email', 'in', ['frec@import.example', 'fred@import.example']).execute();
+    // A second process on the same database and data directory starts at the same moment.
+    const other = createImportsService({
+      repo: createImportsRepository(db),
+      members: createMembersRepository(db),
+      siteIds: async () => new Set(),
+      clock: t.clock,
+      logger: t.deps.logger,
+      spoolDir: path.join(t.config.dataDir, 'imports'),
+    });
+    try {
+      const [mine, theirs] = await Promise.all([t.deps.imports.recover(), other.recover()]);
+      expect([...mine.resumed, ...theirs.resumed]).toEqual([queued.id]);
+      await Promise.all([t.deps.imports.whenIdle(), other.whenIdle()]);
+      // A job this process holds is not taken by the other one, even though its spool file is there too.
+      expect((await other.recover()).resumed).toEqual([]);
+    } finally {
+      await other.close();
+    }
+    const job = (await t.app.inject({ method: 'GET', url: `/v1/member-imports/${queued.id}`, headers: k })).json();
+    expect(job).toMatchObject({ status: 'succeeded', committedThroughRow: 5, counts: { read: 4, created: 4 } });
+    expect(fs.existsSync(spool)).toBe(false);
+    for (const e of ['frea', 'freb', 'frec', 'fred']) expect(await byEmail(`${e}@import.example`)).toHaveLength(1);
+  });
+
+  it('the periodic sweep fails a stale job whose spool file is on another node, and leaves a live one alone', async () => {
+    const csv = `first_name,last_name,email\nSwe,A,swea@import.example\n`;
+    const db = t.deps.store.db;
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      ids.push((await t.deps.imports.accept(w.env.id, null, 'csv', Readable.from([csv]), true)).id);
+      await t.deps.imports.whenIdle();
+    }
+    const [stale, live] = ids;
+    const at = (ms: number) => new Date(t.clock.now().getTime() - ms).toISOString();
+    // No spool file here for either (another node's); one last heard from 3 minutes ago, one 10 seconds ago.
+    await db.updateTable('import_jobs').set({ status: 'running', committed_through_row: 1, finished_at: null, runner: 'elsewhere|1|x', updated_at: at(180_000) }).where('id', '=', stale).execute();
+    await db.updateTable('import_jobs').set({ status: 'running', committed_through_row: 1, finished_at: null, runner: 'elsewhere|2|y', updated_at: at(10_000) }).where('id', '=', live).execute();
+    expect(await t.deps.imports.sweep()).toEqual({ resumed: [], failed: [stale] });
+    const get = async (id: string) => (await t.app.inject({ method: 'GET', url: `/v1/member-imports/${id}`, headers: k })).json();
+    expect(await get(stale)).toMatchObject({ status: 'failed' });
+    expect((await get(stale)).failure).toContain('Rows up to 1 are committed');
+    expect(await get(live)).toMatchObject({ status: 'running' });
+    await db.updateTable('import_jobs').set({ status: 'failed' }).where('id', '=', live).execute();
+  });
+
+  it('a job claimed by another process stops its old holder: the batch rolls back and the holder leaves the job alone', async () => {
+    const db = t.deps.store.db;
+    const rows = Array.from({ length: 6 }, (_, i) => `Cla,${i},cla${i}@import.example`).join('\n');
+    t.deps.imports.options.batchSize = 2;
+    try {
+      const job = await t.deps.imports.accept(w.env.id, null, 'csv', Readable.from([`first_name,last_name,email\n${rows}\n`]), false);
+      // Another process claims it before this one commits anything (as if this one had been given up for dead).
+      await db.updateTable('import_jobs').set({ runner: 'elsewhere|3|z' }).where('id', '=', job.id).execute();
+      await t.deps.imports.whenIdle();
+      const row = await db.selectFrom('import_jobs').selectAll().where('id', '=', job.id).executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ runner: 'elsewhere|3|z', committed_through_row: 0, rows_read: 0, finished_at: null });
+      expect(['queued', 'running']).toContain(row.status);
+      expect(await byEmail('cla0@import.example')).toEqual([]);
+      expect(fs.existsSync(path.join(t.config.dataDir, 'imports', `${job.id}.csv`))).toBe(true);
+      await db.updateTable('import_jobs').set({ status: 'failed' }).where('id', '=', job.id).execute();
+    } finally {
+      t.deps.imports.options.batchSize = 1000;
+    }
   });
 });

@@ -82,6 +82,8 @@ describe('hosted checkout flow (server-rendered forms)', () => {
     expect(ms).toHaveLength(1);
     expect(ms[0]).toMatchObject({ id: s.membershipId, status: 'active', source: 'checkout', membershipTypeId: w.monthly.id, siteId: w.site.id, pricePence: 3200, startDate: '2026-06-15' });
     expect(await w.memberCount()).toBe(members + 1);
+    // A member the checkout creates gets the session's site as home site (checked inside the completing transaction).
+    expect((await t.deps.members.get(w.env.id, s.memberId)).homeSiteId).toBe(w.site.id);
     const viaApi = await t.app.inject({ method: 'GET', url: `/v1/members/${s.memberId}/memberships`, headers: { authorization: `Bearer ${key}` } });
     expect(viaApi.json().data.map((m: { id: string }) => m.id)).toEqual([s.membershipId]);
 
