@@ -62,7 +62,8 @@ async function ping(db: Kysely<Database>): Promise<boolean> {
   }
 }
 
-const STATEMENT_CACHE_SIZE = 500;
+const STATEMENT_CACHE_SIZE = 200;
+const MAX_CACHED_SQL_LENGTH = 2000;
 
 /**
  * Kysely prepares every query afresh, and compiling SQL was a sixth of the CPU on hot read paths.
@@ -76,7 +77,8 @@ function withStatementCache(sqlite: SQLite.Database) {
       const cached = cache.get(source);
       if (cached && !cached.busy) return cached;
       const stmt = sqlite.prepare(source);
-      if (!cached) {
+      // Long statements are one-offs (bulk inserts, IN lists of varying length): not worth keeping.
+      if (!cached && source.length <= MAX_CACHED_SQL_LENGTH) {
         if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
         cache.set(source, stmt);
       }
