@@ -5,7 +5,7 @@ import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { createApiKeyAuth } from './auth/api-key-auth.js';
+import { apiKeyGateOnRoute, createApiKeyAuth } from './auth/api-key-auth.js';
 import { createStaffAuth } from './auth/staff-auth.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { checkoutPageRoutes } from './checkout/checkout.pages.routes.js';
@@ -63,6 +63,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   installErrorHandler(app);
   // Before any route is registered: every route gets its response counter for /metrics.
   app.addHook('onRoute', countResponsesByRoute(deps.metrics));
+  const apiKeyGate = createApiKeyAuth(deps);
+  app.addHook('onRoute', apiKeyGateOnRoute(apiKeyGate));
   app.setValidatorCompiler(validatorCompiler());
   // JSON only unless a route registers its own parser (e.g. CSV imports): text/plain bodies answer 415.
   app.removeContentTypeParser('text/plain');
@@ -91,7 +93,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
-  app.addHook('onRequest', createApiKeyAuth(deps));
   app.addHook('onRequest', createStaffAuth(deps));
   app.addHook('onResponse', async (request, reply) => {
     // Matched routes are counted by their own hook (countResponsesByRoute); this counts the rest as one series.
@@ -124,6 +125,13 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     const url = request.url;
     const api = url.startsWith('/v1') || url.startsWith('/admin') || url.startsWith('/logos') || url.startsWith('/assets');
     if (!api && (request.method === 'GET' || request.method === 'HEAD')) return sendConsole(reply);
+    if (url.startsWith('/v1/')) {
+      // Unknown /v1 paths authenticate first, like every /v1 call: no probing for routes without a key.
+      const gate = apiKeyGate(undefined) as (req: typeof request, rep: typeof reply, done: (err?: Error) => void) => void;
+      return new Promise<void>((resolve, reject) => gate(request, reply, (err) => (err ? reject(err) : resolve()))).then(() =>
+        sendProblem(reply, new AppError('not_found', `No route ${request.method} ${url.split('?')[0]}.`)),
+      );
+    }
     return sendProblem(reply, new AppError('not_found', `No route ${request.method} ${url.split('?')[0]}.`));
   });
   return app;

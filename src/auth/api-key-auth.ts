@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, RouteOptions, onRequestHookHandler } from 'fastify';
 import type { Config } from '../config.js';
 import { AppError, type ErrorCode } from '../errors.js';
 import type { UsageRecorder } from '../keys/usage-recorder.js';
@@ -110,15 +110,25 @@ export function createApiKeyAuth(deps: {
     );
   }
 
-  // A callback hook, not an async one: with a cached key and in-process limits the whole check completes
-  // synchronously, without a promise or a microtask per step (measurable at tens of thousands of requests/s).
-  return function apiKeyAuth(request: FastifyRequest, reply: FastifyReply, done: HookDone): void {
-    if (!request.url.startsWith('/v1/')) return done();
-    // routeOptions is rebuilt on every access: read it once.
-    const config = request.routeOptions.config;
-    if (config?.noApiKey) return done();
-    const permission = config?.permission;
-    settle(verifier.verify(presentedKey(request), request.ip), (result) => afterVerify(request, reply, permission, result, done), done);
+  /**
+   * The gate for one /v1 route, bound when the route is registered (so the request path does not look up
+   * the route's options). A callback hook, not an async one: with a cached key and in-process limits the
+   * whole check completes synchronously, without a promise or a microtask per step.
+   */
+  return function gateFor(permission: Permission | undefined) {
+    return function apiKeyAuth(request: FastifyRequest, reply: FastifyReply, done: HookDone): void {
+      settle(verifier.verify(presentedKey(request), request.ip), (result) => afterVerify(request, reply, permission, result, done), done);
+    };
+  };
+}
+
+/** Binds the API-key gate to every /v1 route as it is registered (except routes marked `noApiKey`). */
+export function apiKeyGateOnRoute(gateFor: ReturnType<typeof createApiKeyAuth>) {
+  return (route: RouteOptions): void => {
+    if (!route.url.startsWith('/v1/') || route.config?.noApiKey) return;
+    const gate = gateFor(route.config?.permission) as onRequestHookHandler;
+    const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    route.onRequest = [gate, ...own];
   };
 }
 

@@ -1,7 +1,16 @@
 import type { Clock } from '../time.js';
+import type { KeysRepository } from './keys.repository.js';
 
 const DAY_MS = 86_400_000;
-import type { KeysRepository } from './keys.repository.js';
+
+/** Counts of one key on one day: outcome → requests, and the latest successful use (ms). */
+interface KeyDay {
+  outcomes: Map<string, number>;
+  lastUsedMs: number;
+}
+
+/** Everything counted since the last flush, by UTC day, then key id. */
+type Pending = Map<string, Map<string, KeyDay>>;
 
 /**
  * Counts key usage in memory and writes it in batches, off the request path:
@@ -9,25 +18,51 @@ import type { KeysRepository } from './keys.repository.js';
  */
 export function createUsageRecorder(deps: { repo: Pick<KeysRepository, 'addUsage'>; clock: Clock; flushMs: number; onError: (err: unknown) => void }) {
   const { repo, clock, flushMs, onError } = deps;
-  let counts = new Map<string, number>();
-  let lastUsed = new Map<string, number>();
+  let pending: Pending = new Map();
   let dayStart = -1;
-  let day = '';
+  let today: Map<string, KeyDay> = new Map();
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
 
-  async function write(c: Map<string, number>, l: Map<string, number>): Promise<void> {
-    if (c.size === 0 && l.size === 0) return;
-    const rows = [...c].map(([k, count]) => {
-      const [keyId, day, outcome] = k.split('|');
-      return { keyId, day, outcome, count };
-    });
+  function dayOf(ms: number): Map<string, KeyDay> {
+    // The day's map is looked up only when the UTC day changes: record() runs on every /v1 request.
+    if (ms < dayStart || ms >= dayStart + DAY_MS) {
+      dayStart = ms - (ms % DAY_MS);
+      const day = new Date(dayStart).toISOString().slice(0, 10);
+      today = pending.get(day) ?? new Map();
+      pending.set(day, today);
+    }
+    return today;
+  }
+
+  function add(into: Pending, day: string, keyId: string, outcome: string, n: number, lastUsedMs: number): void {
+    let keys = into.get(day);
+    if (!keys) into.set(day, (keys = new Map()));
+    let kd = keys.get(keyId);
+    if (!kd) keys.set(keyId, (kd = { outcomes: new Map(), lastUsedMs: 0 }));
+    if (n > 0) kd.outcomes.set(outcome, (kd.outcomes.get(outcome) ?? 0) + n);
+    if (lastUsedMs > kd.lastUsedMs) kd.lastUsedMs = lastUsedMs;
+  }
+
+  async function write(batch: Pending): Promise<void> {
+    const counts: Array<{ keyId: string; day: string; outcome: string; count: number }> = [];
+    const lastUsed = new Map<string, number>();
+    for (const [day, keys] of batch) {
+      for (const [keyId, kd] of keys) {
+        for (const [outcome, count] of kd.outcomes) counts.push({ keyId, day, outcome, count });
+        if (kd.lastUsedMs > (lastUsed.get(keyId) ?? 0)) lastUsed.set(keyId, kd.lastUsedMs);
+      }
+    }
+    if (counts.length === 0 && lastUsed.size === 0) return;
     try {
-      await repo.addUsage(rows, [...l].map(([keyId, at]) => ({ keyId, at: new Date(at).toISOString() })));
+      await repo.addUsage(counts, [...lastUsed].map(([keyId, at]) => ({ keyId, at: new Date(at).toISOString() })));
     } catch (err) {
       // Keep the counts for the next flush rather than lose them during a store outage.
-      for (const [k, n] of c) counts.set(k, (counts.get(k) ?? 0) + n);
-      for (const [k, at] of l) if ((lastUsed.get(k) ?? 0) < at) lastUsed.set(k, at);
+      for (const [day, keys] of batch) for (const [keyId, kd] of keys) {
+        for (const [outcome, n] of kd.outcomes) add(pending, day, keyId, outcome, n, 0);
+        add(pending, day, keyId, 'ok', 0, kd.lastUsedMs);
+      }
+      dayStart = -1;
       onError(err);
     }
   }
@@ -36,22 +71,18 @@ export function createUsageRecorder(deps: { repo: Pick<KeysRepository, 'addUsage
     /** Counts one request of a key with its outcome (`ok` or an error code). */
     record(keyId: string, outcome: string): void {
       const ms = clock.now().getTime();
-      // The UTC day string is recomputed only when the day changes: this runs on every /v1 request.
-      if (ms < dayStart || ms >= dayStart + DAY_MS) {
-        dayStart = ms - (ms % DAY_MS);
-        day = new Date(dayStart).toISOString().slice(0, 10);
-      }
-      const k = `${keyId}|${day}|${outcome}`;
-      counts.set(k, (counts.get(k) ?? 0) + 1);
-      if (outcome === 'ok') lastUsed.set(keyId, ms);
+      const keys = dayOf(ms);
+      let kd = keys.get(keyId);
+      if (!kd) keys.set(keyId, (kd = { outcomes: new Map(), lastUsedMs: 0 }));
+      kd.outcomes.set(outcome, (kd.outcomes.get(outcome) ?? 0) + 1);
+      if (outcome === 'ok' && ms > kd.lastUsedMs) kd.lastUsedMs = ms;
     },
     /** Writes what has been counted so far. */
     flush(): Promise<void> {
-      const c = counts;
-      const l = lastUsed;
-      counts = new Map();
-      lastUsed = new Map();
-      flushing = flushing.then(() => write(c, l));
+      const batch = pending;
+      pending = new Map();
+      dayStart = -1;
+      flushing = flushing.then(() => write(batch));
       return flushing;
     },
     start(): void {
