@@ -6,6 +6,11 @@ export interface Clock {
 /** The real clock. */
 export const systemClock: Clock = { now: () => new Date() };
 
+/** Milliseconds since the epoch; avoids a Date per call on the real clock (used on the hot path). */
+export function nowMs(clock: Clock): number {
+  return clock === systemClock ? Date.now() : clock.now().getTime();
+}
+
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 

@@ -91,7 +91,7 @@ export function createApiKeyAuth(deps: {
     request.apiKey = key;
     const limit = key.rateLimitPerMinute ?? limits[key.purpose] ?? 600;
     settle(
-      shared.hit(`key:${key.id}`, limit, WINDOW_MS),
+      shared.hit(key.rateBucket, limit, WINDOW_MS),
       (r) => {
         rateHeaders(reply, r);
         if (permission && !key.permissions.has(permission)) {

@@ -1,4 +1,4 @@
-import type { Clock } from '../time.js';
+import { nowMs, type Clock } from '../time.js';
 import type { KeysRepository } from './keys.repository.js';
 
 const DAY_MS = 86_400_000;
@@ -70,7 +70,7 @@ export function createUsageRecorder(deps: { repo: Pick<KeysRepository, 'addUsage
   return {
     /** Counts one request of a key with its outcome (`ok` or an error code). */
     record(keyId: string, outcome: string): void {
-      const ms = clock.now().getTime();
+      const ms = nowMs(clock);
       const keys = dayOf(ms);
       let kd = keys.get(keyId);
       if (!kd) keys.set(keyId, (kd = { outcomes: new Map(), lastUsedMs: 0 }));

@@ -2,9 +2,10 @@ import crypto, { timingSafeEqual } from 'node:crypto';
 import { permissionsOf, type Permission, type Purpose } from '../auth/permissions.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { RESYNC, type SharedState } from '../shared/shared-state.js';
-import { endOfDay, type Clock } from '../time.js';
+import { endOfDay, nowMs, type Clock } from '../time.js';
 import { keyIdOf, parseKey } from './key-format.js';
 import { ipMatcher } from './key-rules.js';
+import { meBody } from './me.routes.js';
 import type { KeyForVerification, KeysRepository } from './keys.repository.js';
 
 /** The verified caller of /v1: a key and the environment it identifies. */
@@ -21,6 +22,10 @@ export interface VerifiedKey {
   allowedRedirectOrigins: string[];
   theme: { logoId: string | null; primaryColour: string | null; secondaryColour: string | null };
   environment: { id: string; slug: string; name: string; timeZone: string };
+  /** The rate-limit bucket of the key (built once, so the hot path neither concatenates nor re-hashes it). */
+  rateBucket: string;
+  /** The serialised GET /v1/me answer for this key. */
+  meJson: string;
 }
 
 export type VerifyFailure = 'key_missing' | 'key_malformed' | 'key_invalid' | 'key_expired' | 'key_revoked' | 'ip_not_allowed';
@@ -59,6 +64,20 @@ const MAX_ENTRIES = 100_000;
 function toCached(r: KeyForVerification): Cached {
   const expiresAtMs = endOfDay(r.expiresOn, r.environment.timeZone);
   const purpose = r.purpose as Purpose;
+  const key: Omit<VerifiedKey, 'meJson'> = {
+    id: r.id,
+    reference: r.reference,
+    purpose,
+    permissions: new Set(permissionsOf(purpose)),
+    permissionList: permissionsOf(purpose),
+    expiresOn: r.expiresOn,
+    expiresAt: new Date(expiresAtMs).toISOString(),
+    rateLimitPerMinute: r.rateLimitPerMinute,
+    allowedRedirectOrigins: r.allowedRedirectOrigins,
+    theme: { logoId: r.logoId, primaryColour: r.primaryColour, secondaryColour: r.secondaryColour },
+    environment: { id: r.environment.id, slug: r.environment.slug, name: r.environment.name, timeZone: r.environment.timeZone },
+    rateBucket: `key:${r.id}`,
+  };
   return {
     hash: Buffer.from(r.keyHash, 'hex'),
     previousHash: r.previousKeyHash ? Buffer.from(r.previousKeyHash, 'hex') : null,
@@ -67,22 +86,7 @@ function toCached(r: KeyForVerification): Cached {
     expiresAtMs,
     environmentActive: r.environment.active,
     ipAllowed: ipMatcher(r.allowedIps),
-    ok: {
-      ok: true,
-      key: {
-        id: r.id,
-        reference: r.reference,
-        purpose,
-        permissions: new Set(permissionsOf(purpose)),
-        permissionList: permissionsOf(purpose),
-        expiresOn: r.expiresOn,
-        expiresAt: new Date(expiresAtMs).toISOString(),
-        rateLimitPerMinute: r.rateLimitPerMinute,
-        allowedRedirectOrigins: r.allowedRedirectOrigins,
-        theme: { logoId: r.logoId, primaryColour: r.primaryColour, secondaryColour: r.secondaryColour },
-        environment: { id: r.environment.id, slug: r.environment.slug, name: r.environment.name, timeZone: r.environment.timeZone },
-      },
-    },
+    ok: { ok: true, key: { ...key, meJson: JSON.stringify(meBody(key)) } },
   };
 }
 
@@ -113,7 +117,7 @@ export function createVerifier(deps: {
 
   function check(cached: Cached | null, id: string, presented: string, ip: string): VerifyResult {
     if (!cached) return INVALID;
-    const now = clock.now().getTime();
+    const now = nowMs(clock);
     const hash = sha256(presented);
     const current = timingSafeEqual(hash, cached.hash);
     const previous = cached.previousHash !== null && timingSafeEqual(hash, cached.previousHash) && now < cached.previousUntil;
