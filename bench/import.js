@@ -6,14 +6,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
+import { freshPostgres } from './lib.js';
 import autocannon from 'autocannon';
-import pg from 'pg';
 
 const dist = new URL('../dist/', import.meta.url);
 const load = (p) => import(new URL(p, dist).href);
@@ -40,25 +39,6 @@ async function writeCsv(file, rows, narrow) {
   }
   out.end();
   await once(out, 'finish');
-}
-
-async function freshPostgres(base) {
-  const name = `flow_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
 }
 
 /** Starts an in-process server on loopback with keys for the bench; returns its URL, keys and a stop function. */

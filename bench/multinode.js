@@ -12,29 +12,9 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { freePort, load, ROOT, startServer } from './lib.js';
+import { freePort, freshPostgres, load, ROOT, startServer } from './lib.js';
 
 const ADMIN = { email: 'bench@flow.local', password: 'bench-password-123' };
-
-async function freshDatabase(base) {
-  const name = `flow_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 async function login(base) {
   const res = await fetch(`${base}/admin/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
@@ -84,7 +64,7 @@ const round = (x) => Math.round(x * 100) / 100;
 /** Runs the multi-node measurements; returns the summary (or { skipped }). */
 export async function multinodeBench({ seconds = Number(process.env.BENCH_SECONDS ?? 8), connections = Number(process.env.BENCH_CONNECTIONS ?? 50), revocations = Number(process.env.BENCH_REVOCATIONS ?? 20) } = {}) {
   if (!process.env.DATABASE_URL || !process.env.REDIS_URL) return { bench: 'multinode', skipped: 'set DATABASE_URL and REDIS_URL' };
-  const db = await freshDatabase(process.env.DATABASE_URL);
+  const db = await freshPostgres(process.env.DATABASE_URL);
   const env = { DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL, FLOW_REDIS_PREFIX: `flowbench:${randomBytes(4).toString('hex')}:`, FLOW_RATE_LIMIT_PER_MINUTE: '' };
   const stops = [];
   try {
