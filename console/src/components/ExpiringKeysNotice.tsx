@@ -2,10 +2,9 @@ import { Link } from 'react-router-dom';
 import { daysBetween, formatDate, todayIn } from '../lib/dates';
 import { useGet } from '../lib/use-api';
 import type { ApiKey } from '../lib/types';
-import { Alert } from './ui';
+import { Alert, KEYS_PATH } from './ui';
 
 /** Where the key list and detail pages live (kept here so Home does not import the list page). */
-const KEYS_PATH = '/system-configuration/integrations/api-keys';
 /** The server's window (src/keys/key-rules.ts EXPIRING_SOON_DAYS); the endpoint applies it, this is for the words. */
 const WINDOW_DAYS = 14;
 

@@ -21,6 +21,20 @@ export function Breadcrumbs({ items }: { items: { label: string; to?: string }[]
   );
 }
 
+/** Where the FLOW API Keys list lives (System Configuration → Integrations → FLOW API Keys). */
+export const KEYS_PATH = '/system-configuration/integrations/api-keys';
+
+/** The trail to the FLOW API Keys pages; `current` names a page below the list (a key, the create form). */
+export function KeysBreadcrumbs({ current }: { current?: string }) {
+  const trail = [
+    { label: 'Home', to: '/' },
+    { label: 'System Configuration', to: '/system-configuration' },
+    { label: 'Integrations', to: '/system-configuration/integrations' },
+    { label: 'FLOW API Keys', to: KEYS_PATH },
+  ];
+  return <Breadcrumbs items={current === undefined ? trail : [...trail, { label: current }]} />;
+}
+
 /** Page title row with optional actions on the right. */
 export function PageHeader({ title, intro, actions }: { title: string; intro?: ReactNode; actions?: ReactNode }) {
   return (

@@ -8,11 +8,10 @@ import { useGet } from '../lib/use-api';
 import { checkColour, checkExpiry, checkIps, checkOrigins, checkReference, lines, mapServerErrors } from '../lib/validate';
 import type { ApiKeyWithSecret, FieldErrors, Purposes } from '../lib/types';
 import { normaliseHex } from '../checkout-preview/colour';
-import { Alert, Breadcrumbs, FieldError, Loading, PageHeader } from '../components/ui';
+import { Alert, FieldError, KEYS_PATH, KeysBreadcrumbs, Loading, PageHeader } from '../components/ui';
 import { ErrorSummary } from '../components/ErrorSummary';
 import { SecretDialog } from '../components/SecretDialog';
 import { ThemeFields, type ThemeDraft } from '../components/ThemeFields';
-import { KEYS_PATH } from './KeyListPage';
 
 const PRESETS: { label: string; date: (today: string) => string }[] = [
   { label: '30 days', date: (t) => addDays(t, 30) },
@@ -102,15 +101,7 @@ export function CreateKeyPage() {
   }
 
   const crumbs = (
-    <Breadcrumbs
-      items={[
-        { label: 'Home', to: '/' },
-        { label: 'System Configuration', to: '/system-configuration' },
-        { label: 'Integrations', to: '/system-configuration/integrations' },
-        { label: 'FLOW API Keys', to: KEYS_PATH },
-        { label: 'Create New API Key' },
-      ]}
-    />
+    <KeysBreadcrumbs current="Create New API Key" />
   );
 
   if (!isAdmin) {

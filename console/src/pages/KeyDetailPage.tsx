@@ -9,7 +9,7 @@ import { checkColour, checkIps, checkOrigins, checkReference, lines, mapServerEr
 import type { ApiKey, ApiKeyWithSecret, FieldErrors, UsageDay } from '../lib/types';
 import { CheckoutPreview } from '../checkout-preview/CheckoutPreview';
 import { normaliseHex } from '../checkout-preview/colour';
-import { Alert, Breadcrumbs, FieldError, Loading, StatusBadge } from '../components/ui';
+import { Alert, FieldError, KEYS_PATH, KeysBreadcrumbs, Loading, StatusBadge } from '../components/ui';
 import { AuditList } from '../components/AuditList';
 import { Dialog } from '../components/Dialog';
 import { ErrorSummary } from '../components/ErrorSummary';
@@ -17,7 +17,6 @@ import { SecretDialog } from '../components/SecretDialog';
 import { ThemeFields, type ThemeDraft } from '../components/ThemeFields';
 import { UsageChart } from '../components/UsageChart';
 import { AllowlistFields } from './CreateKeyPage';
-import { KEYS_PATH } from './KeyListPage';
 
 /** One key: every field, permissions, theme, usage, audit trail; edit, roll and revoke for admins. */
 export function KeyDetailPage() {
@@ -35,15 +34,7 @@ export function KeyDetailPage() {
   useTitle(key.data ? key.data.reference : 'API key');
 
   const crumbs = (
-    <Breadcrumbs
-      items={[
-        { label: 'Home', to: '/' },
-        { label: 'System Configuration', to: '/system-configuration' },
-        { label: 'Integrations', to: '/system-configuration/integrations' },
-        { label: 'FLOW API Keys', to: KEYS_PATH },
-        { label: key.data?.reference ?? 'Key' },
-      ]}
-    />
+    <KeysBreadcrumbs current={key.data?.reference ?? 'Key'} />
   );
 
   if (key.error) {

@@ -6,9 +6,8 @@ import { useSession, useStaff } from '../lib/session';
 import { useTitle } from '../lib/title';
 import { useGet } from '../lib/use-api';
 import type { ApiKey, KeyStatus, Purposes } from '../lib/types';
-import { Alert, Breadcrumbs, Loading, PageHeader, StatusBadge } from '../components/ui';
+import { Alert, KEYS_PATH, KeysBreadcrumbs, Loading, PageHeader, StatusBadge } from '../components/ui';
 
-export const KEYS_PATH = '/system-configuration/integrations/api-keys';
 const PAGE_SIZE = 25;
 /** The list is loaded whole (up to this many) so search, filters and sorting answer as the user types. */
 const MAX_LOADED = 10_000;
@@ -147,14 +146,7 @@ export function KeyListPage() {
 
   return (
     <div className="page">
-      <Breadcrumbs
-        items={[
-          { label: 'Home', to: '/' },
-          { label: 'System Configuration', to: '/system-configuration' },
-          { label: 'Integrations', to: '/system-configuration/integrations' },
-          { label: 'FLOW API Keys' },
-        ]}
-      />
+      <KeysBreadcrumbs />
       <PageHeader
         title="FLOW API Keys"
         intro="Secure codes that identify your FLOW environment to approved third-party systems and grant them the access their purpose needs."
