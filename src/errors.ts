@@ -92,8 +92,3 @@ export function problem(err: AppError, requestId: string): Problem {
   if (err.errors) body.errors = err.errors;
   return body;
 }
-
-/** Title for a code, for documentation. */
-export function errorTitle(code: ErrorCode): string {
-  return TITLES[code];
-}

@@ -180,17 +180,6 @@ export function createKeysRepository(db: Kysely<Database>) {
         .execute();
       return rows.map((r) => ({ day: r.day, outcome: r.outcome, count: Number(r.count) }));
     },
-    /** Keys of every environment that expire by `until` and have not been warned about yet. */
-    async expiringUnwarned(until: string): Promise<KeyRow[]> {
-      const rows = await db
-        .selectFrom('api_keys')
-        .selectAll()
-        .where('revoked_at', 'is', null)
-        .where('expiry_warned_at', 'is', null)
-        .where('expires_on', '<=', until)
-        .execute();
-      return rows.map(toRow);
-    },
     transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
       return db.transaction().execute(fn);
     },

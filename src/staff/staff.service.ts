@@ -83,6 +83,8 @@ export function createStaffService(deps: { repo: StaffRepository; clock: Clock; 
       const csrfToken = randomBytes(32).toString('base64url');
       const now = clock.now();
       const expiresAt = new Date(now.getTime() + SESSION_TTL_MS).toISOString();
+      // Sessions that ended without a sign-out are pruned here, so the table does not grow without bound.
+      await repo.deleteExpiredSessions(now.toISOString());
       await repo.insertSession({ id: sha256(token), staffId: found.user.id, csrfToken, ip, createdAt: now.toISOString(), expiresAt });
       return { token, csrfToken, expiresAt, staff: found.user };
     },

@@ -236,8 +236,14 @@ describe('admin API: key lifecycle', () => {
 
   it('expires a session after 8 hours', async () => {
     const s = await t.login(ADMIN.email, ADMIN.password);
+    const other = await t.login(ADMIN.email, ADMIN.password);
     t.clock.advance(8 * 3600 * 1000 + 1);
     expect((await t.app.inject({ method: 'GET', url: '/admin/v1/session', headers: { cookie: s.cookie } })).statusCode).toBe(401);
+    // The next sign-in prunes sessions that ended without a sign-out (here: `other`, never used again).
+    await t.login(ADMIN.email, ADMIN.password);
+    const live = await t.deps.store.db.selectFrom('staff_sessions').select('expires_at').execute();
+    expect(live.every((r) => r.expires_at > t.clock.now().toISOString())).toBe(true);
+    expect((await t.app.inject({ method: 'GET', url: '/admin/v1/session', headers: { cookie: other.cookie } })).statusCode).toBe(401);
     t.clock.set('2026-06-15T10:00:00.000Z');
   });
 
