@@ -1,5 +1,6 @@
 import net from 'node:net';
 import path from 'node:path';
+import { passwordShapeProblem } from './staff/password-policy.js';
 
 /** Validated process configuration; `loadConfig` is the only reader of process.env. */
 export interface Config {
@@ -115,9 +116,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('FLOW_ADMIN_EMAIL is not an email address');
   }
   const adminPassword = env.FLOW_ADMIN_PASSWORD || undefined;
-  if (adminPassword !== undefined && adminPassword.length < 12) {
-    throw new ConfigError('FLOW_ADMIN_PASSWORD must be at least 12 characters');
-  }
+  // The common-password list is checked at start-up (server.ts): loading it here would slow every CLI command.
+  const adminPasswordProblem = adminPassword === undefined ? undefined : passwordShapeProblem(adminPassword);
+  if (adminPasswordProblem) throw new ConfigError(`FLOW_ADMIN_PASSWORD ${adminPasswordProblem}`);
   const perMinute = int(env, 'FLOW_RATE_LIMIT_PER_MINUTE', 0, 0, 1_000_000_000);
   const rateLimitPerMinute: Record<string, number> = {
     import_members: 600,

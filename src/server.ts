@@ -2,9 +2,13 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createDeps } from './deps.js';
 import { seedIfEmpty } from './seed.js';
+import { passwordProblem } from './staff/password-policy.js';
 
 /** Starts the server: config → deps → app → listen, with graceful shutdown on SIGTERM/SIGINT. */
 export async function serve(config: Config): Promise<void> {
+  // Before anything is opened or written: a common first-start password stops start-up, naming the variable.
+  const weak = config.adminPassword === undefined ? undefined : await passwordProblem(config.adminPassword);
+  if (weak) throw new ConfigError(`FLOW_ADMIN_PASSWORD ${weak}`);
   const deps = await createDeps(config);
   const login = await seedIfEmpty(deps);
   const app = await buildApp(deps);
@@ -50,7 +54,8 @@ if (isMain) {
     throw err;
   }
   serve(config).catch((err: unknown) => {
-    process.stderr.write(`Failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    const what = err instanceof ConfigError ? 'Configuration error' : 'Failed to start';
+    process.stderr.write(`${what}: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });
 }

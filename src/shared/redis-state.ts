@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
+import { createRedisAttemptLog } from './attempt-log.js';
 import { RESYNC, type RateLimitResult, type SharedState } from './shared-state.js';
 
 // Atomic fixed window: count, set the expiry on the first hit, return count and remaining ms.
@@ -47,6 +48,7 @@ export async function createRedisState(url: string, logger: Logger, opts: RedisS
   // per-request counting costs a fraction of a round trip each instead of a syscall pair each.
   const client = new Redis(url, { ...options, enableAutoPipelining: true }) as HitClient;
   client.defineCommand('flowHit', { numberOfKeys: 1, lua: HIT });
+  const attempts = createRedisAttemptLog(client, prefix);
   // The subscriber queues (re)subscriptions while offline; it never carries request-path commands.
   const sub = new Redis(url, { ...options, enableOfflineQueue: true, commandTimeout: undefined });
   const handlers = new Map<string, Array<(m: string) => void>>();
@@ -116,6 +118,13 @@ export async function createRedisState(url: string, logger: Logger, opts: RedisS
     async reset(bucket) {
       try {
         await client.del(`${prefix}rl:${bucket}`);
+      } catch {
+        throw unavailable();
+      }
+    },
+    async reserve(slots, windowMs, nowMs) {
+      try {
+        return await attempts.reserve(slots, windowMs, nowMs);
       } catch {
         throw unavailable();
       }

@@ -1,3 +1,5 @@
+import { createMemoryAttemptLog, type AttemptLog } from './attempt-log.js';
+
 /** Result of counting one request against a fixed-window limit. */
 export interface RateLimitResult {
   allowed: boolean;
@@ -21,6 +23,8 @@ export interface SharedState {
   peek(bucket: string, windowMs: number): Promise<number>;
   /** Clears a bucket (e.g. after a successful login). */
   reset(bucket: string): Promise<void>;
+  /** Atomically takes a slot in every bucket of a sliding window, or none (see attempt-log.ts). */
+  reserve: AttemptLog['reserve'];
   /** Sends a message to every node, this one included. */
   publish(channel: string, message: string): Promise<void>;
   /** Receives every message on a channel (and `RESYNC` after a gap in delivery). */
@@ -45,6 +49,7 @@ interface Window {
 export function createMemoryState(now: () => number = Date.now): SharedState {
   const windows = new Map<string, Window>();
   const handlers = new Map<string, Array<(m: string) => void>>();
+  const attempts = createMemoryAttemptLog();
   let sweepAt = 0;
 
   function current(bucket: string, windowMs: number, t: number): Window {
@@ -81,6 +86,7 @@ export function createMemoryState(now: () => number = Date.now): SharedState {
     async reset(bucket) {
       windows.delete(bucket);
     },
+    reserve: attempts.reserve,
     async publish(channel, message) {
       for (const h of handlers.get(channel) ?? []) h(message);
     },
@@ -92,6 +98,7 @@ export function createMemoryState(now: () => number = Date.now): SharedState {
     },
     async close() {
       windows.clear();
+      attempts.clear();
     },
   };
 }

@@ -2,13 +2,15 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError, invalid, type FieldError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { SharedState } from '../shared/shared-state.js';
-import type { Clock } from '../time.js';
+import { nowMs, type Clock } from '../time.js';
+import { passwordProblem } from './password-policy.js';
 import type { StaffRepository, StaffUser } from './staff.repository.js';
 
 export const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
-const FAILURE_WINDOW_MS = 15 * 60 * 1000;
-const MAX_FAILURES_PER_EMAIL = 5;
-const MAX_FAILURES_PER_IP = 50;
+// Password checks per sliding 15 minutes: per email (guessing one account) and per address (spraying many).
+const CHECK_WINDOW_MS = 15 * 60 * 1000;
+const MAX_CHECKS_PER_EMAIL = 5;
+const MAX_CHECKS_PER_IP = 50;
 // algorithm 2 = Argon2id (a const enum, which isolatedModules cannot import).
 const ARGON2 = { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 };
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -35,6 +37,17 @@ export function createStaffService(deps: { repo: StaffRepository; clock: Clock; 
   let dummy: Promise<string> | undefined;
   const dummyHash = () => (dummy ??= lib().then((a) => a.hash('not-a-real-password-' + randomBytes(8).toString('hex'), ARGON2)));
 
+  async function openSession(user: StaffUser, ip: string): Promise<Session> {
+    const token = randomBytes(32).toString('base64url');
+    const csrfToken = randomBytes(32).toString('base64url');
+    const now = clock.now();
+    const expiresAt = new Date(now.getTime() + SESSION_TTL_MS).toISOString();
+    // Sessions that ended without a sign-out are pruned here, so the table does not grow without bound.
+    await repo.deleteExpiredSessions(now.toISOString());
+    await repo.insertSession({ id: sha256(token), staffId: user.id, csrfToken, ip, createdAt: now.toISOString(), expiresAt });
+    return { token, csrfToken, expiresAt, staff: user };
+  }
+
   return {
     /** Creates a staff user; 409 when the email is taken. */
     async create(input: { environmentId: string; email: string; name?: string; role: string; password: string }): Promise<StaffUser> {
@@ -42,7 +55,8 @@ export function createStaffService(deps: { repo: StaffRepository; clock: Clock; 
       const errors: FieldError[] = [];
       if (!EMAIL.test(email) || email.length > 254) errors.push({ path: 'email', message: 'must be an email address' });
       if (input.role !== 'admin' && input.role !== 'staff') errors.push({ path: 'role', message: 'must be admin or staff' });
-      if (input.password.length < 12 || input.password.length > 200) errors.push({ path: 'password', message: 'must be 12–200 characters' });
+      const weak = await passwordProblem(input.password);
+      if (weak) errors.push({ path: 'password', message: weak });
       if (errors.length) throw invalid(errors);
       if (await repo.findByEmail(email)) throw new AppError('conflict', `A staff user with email ${email} already exists.`);
       const user: StaffUser = {
@@ -58,35 +72,46 @@ export function createStaffService(deps: { repo: StaffRepository; clock: Clock; 
       return user;
     },
 
-    /** Checks a password and opens a session; throttled per email and per address after repeated failures. */
+    /**
+     * Checks a password and opens a session. Each check is counted BEFORE argon2 runs: a slot is reserved
+     * atomically per email and per address (a concurrent burst cannot pass a count read before any of it
+     * was recorded), and a full budget answers 429 without checking. A wrong password keeps its slot for
+     * 15 minutes; a right one gives it back, so signing in costs nothing and does not wipe the failures
+     * (wiping them would hand a guesser a fresh budget each time the owner signs in). Unknown emails cost
+     * a verify against a dummy hash and are counted the same, so neither timing nor 429s tell them apart.
+     */
     async login(email: string, password: string, ip: string): Promise<Session> {
       const normalised = email.trim().toLowerCase();
-      const emailBucket = `login:email:${sha256(normalised)}`;
-      const ipBucket = `login:ip:${ip}`;
-      const [byEmail, byIp] = await Promise.all([shared.peek(emailBucket, FAILURE_WINDOW_MS), shared.peek(ipBucket, FAILURE_WINDOW_MS)]);
-      if (byEmail >= MAX_FAILURES_PER_EMAIL || byIp >= MAX_FAILURES_PER_IP) {
-        throw new AppError('rate_limited', 'Too many failed sign-in attempts. Try again in 15 minutes.', undefined, {
-          'Retry-After': String(FAILURE_WINDOW_MS / 1000),
+      const slot = await shared.reserve(
+        [
+          { bucket: `login:email:${sha256(normalised)}`, limit: MAX_CHECKS_PER_EMAIL },
+          { bucket: `login:ip:${ip}`, limit: MAX_CHECKS_PER_IP },
+        ],
+        CHECK_WINDOW_MS,
+        nowMs(clock),
+      );
+      if (!slot.allowed) {
+        const minutes = Math.ceil(slot.retryAfterSeconds / 60);
+        throw new AppError('rate_limited', `Too many failed sign-in attempts. Try again in ${minutes === 1 ? 'a minute' : `${minutes} minutes`}.`, undefined, {
+          'Retry-After': String(slot.retryAfterSeconds),
         });
       }
-      const dummyReady = dummyHash(); // made before the look-up, so the first unknown email costs no extra hash
-      dummyReady.catch(() => undefined); // awaited below only for unknown emails; never an unhandled rejection
-      const found = await repo.findByEmail(normalised);
-      const { verify } = await lib();
-      const ok = found ? await verify(found.passwordHash, password) : (await verify(await dummyReady, password), false);
-      if (!ok || !found || !found.user.active) {
-        await Promise.all([shared.hit(emailBucket, MAX_FAILURES_PER_EMAIL, FAILURE_WINDOW_MS), shared.hit(ipBucket, MAX_FAILURES_PER_IP, FAILURE_WINDOW_MS)]);
-        throw new AppError('unauthenticated', 'The email or password is incorrect.');
+      let wrong = false;
+      try {
+        const dummyReady = dummyHash(); // made before the look-up, so the first unknown email costs no extra hash
+        dummyReady.catch(() => undefined); // awaited below only for unknown emails; never an unhandled rejection
+        const found = await repo.findByEmail(normalised);
+        const { verify } = await lib();
+        const ok = found ? await verify(found.passwordHash, password) : (await verify(await dummyReady, password), false);
+        if (!ok || !found || !found.user.active) {
+          wrong = true;
+          throw new AppError('unauthenticated', 'The email or password is incorrect.');
+        }
+        return await openSession(found.user, ip);
+      } finally {
+        // Only a wrong password is a failure to remember; a success or an outage gives the slot back.
+        if (!wrong) await slot.release();
       }
-      await shared.reset(emailBucket);
-      const token = randomBytes(32).toString('base64url');
-      const csrfToken = randomBytes(32).toString('base64url');
-      const now = clock.now();
-      const expiresAt = new Date(now.getTime() + SESSION_TTL_MS).toISOString();
-      // Sessions that ended without a sign-out are pruned here, so the table does not grow without bound.
-      await repo.deleteExpiredSessions(now.toISOString());
-      await repo.insertSession({ id: sha256(token), staffId: found.user.id, csrfToken, ip, createdAt: now.toISOString(), expiresAt });
-      return { token, csrfToken, expiresAt, staff: found.user };
     },
 
     /** The session behind a cookie token, or undefined when unknown, expired or its user is disabled. */

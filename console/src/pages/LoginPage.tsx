@@ -1,15 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { Navigate, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../lib/api';
+import { safeNext } from '../lib/safe-next';
 import { useSession } from '../lib/session';
 import { useTitle } from '../lib/title';
 import { Alert, Loading } from '../components/ui';
-
-/** Only same-app paths may be returned to after login (never another origin). */
-function safeNext(next: string | null): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/login')) return '/';
-  return next;
-}
 
 /** Staff sign-in; afterwards back to the page that asked for it. */
 export function LoginPage() {
@@ -36,7 +31,7 @@ export function LoginPage() {
     try {
       await signIn(email.trim(), password);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 429) setError('Too many attempts. Wait a minute and try again.');
+      if (err instanceof ApiError && err.status === 429) setError(err.detail || 'Too many sign-in attempts. Try again later.');
       else if (err instanceof ApiError && err.status === 401) setError('The email address or password is not right.');
       else setError(err instanceof Error ? err.message : 'Signing in failed.');
       setBusy(false);
