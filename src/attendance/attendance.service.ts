@@ -1,5 +1,6 @@
 import { AppError, invalid, type FieldError } from '../errors.js';
 import { newId } from '../ids.js';
+import { controlCharacterErrors } from '../members/control-characters.js';
 import type { Clock } from '../time.js';
 import { attendanceKey, type Attendance, type AttendanceRepository } from './attendance.repository.js';
 import type { RecordAttendanceInput } from './attendance.schemas.js';
@@ -16,14 +17,16 @@ export function createAttendanceService(deps: { repo: AttendanceRepository; cloc
      * read-then-insert). Ids not in the environment fail the whole batch (404, naming each record).
      */
     async record(environmentId: string, input: RecordAttendanceInput, keyId: string | null) {
-      const missingCourse: FieldError[] = [];
+      const badIds: FieldError[] = [];
       const records = input.records.map((r, i) => {
         const courseId = r.courseId ?? r.membershipTypeId;
-        if (courseId === undefined) missingCourse.push({ path: `records.${i}.courseId`, message: 'courseId or membershipTypeId is required' });
+        if (courseId === undefined) badIds.push({ path: `records.${i}.courseId`, message: 'courseId or membershipTypeId is required' });
+        // Ids are one line of text; a NUL would be a 400 from PostgreSQL but stored by SQLite.
+        badIds.push(...controlCharacterErrors({ [`records.${i}.memberId`]: r.memberId, [`records.${i}.membershipTypeId`]: r.membershipTypeId, [`records.${i}.courseId`]: r.courseId }));
         // The same instant written with another offset is the same session.
         return { ...r, courseId: courseId ?? '', sessionStart: new Date(r.sessionStart).toISOString(), index: i };
       });
-      if (missingCourse.length > 0) throw invalid(missingCourse);
+      if (badIds.length > 0) throw invalid(badIds);
 
       const members = await repo.existingMembers(environmentId, [...new Set(records.map((r) => r.memberId))]);
       const types = await repo.existingTypes(environmentId, [...new Set(records.flatMap((r) => (r.membershipTypeId ? [r.membershipTypeId] : [])))]);

@@ -102,4 +102,11 @@ describe('attendance under concurrency and repeats', () => {
     expect(same.json()).toMatchObject({ created: 0, updated: 0, unchanged: 1, data: [{ status: 'cancelled', result: 'unchanged' }] });
     expect(await rowsAt(s)).toEqual([{ id: created.json().data[0].id, status: 'cancelled' }]);
   });
+
+  it('refuses control characters in the ids: 400 naming the field on both stores, nothing stored', async () => {
+    const res = await post(t.app, [record('2026-09-03T17:00:00.000Z'), { ...record('2026-09-03T17:00:00.000Z'), courseId: 'CP\u0000X' }]);
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'validation_failed', errors: [{ path: 'records.1.courseId' }] });
+    expect(await rowsAt('2026-09-03T17:00:00.000Z')).toEqual([]);
+  });
 });
