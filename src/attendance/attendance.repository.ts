@@ -53,23 +53,18 @@ export function createAttendanceRepository(db: Kysely<Database>) {
       const rows = await db.selectFrom('membership_types').select('id').where('environment_id', '=', environmentId).where('id', 'in', ids).execute();
       return new Set(rows.map((r) => r.id));
     },
-    /** Existing records of these members at these session starts, by natural key. */
-    async findExisting(trx: Kysely<Database>, environmentId: string, memberIds: string[], sessionStarts: string[]): Promise<Map<string, Attendance>> {
-      const out = new Map<string, Attendance>();
-      if (memberIds.length === 0) return out;
-      const rows = await trx
-        .selectFrom('attendance')
-        .selectAll()
-        .where('environment_id', '=', environmentId)
-        .where('member_id', 'in', memberIds)
-        .where('session_start', 'in', sessionStarts)
-        .execute();
-      for (const r of rows) out.set(attendanceKey({ memberId: r.member_id, courseId: r.course_id, sessionStart: r.session_start }), toAttendance(r));
-      return out;
-    },
-    async insertMany(trx: Kysely<Database>, records: Attendance[]): Promise<void> {
+    /**
+     * Inserts each record, or updates the stored one with the same natural key when its status differs,
+     * in one statement per 200 records (INSERT … ON CONFLICT DO UPDATE … WHERE): concurrent writers of one
+     * record never collide on the unique key, whichever commits first. Returns the rows written (inserted
+     * ones carry the id given, updated ones keep theirs); a record already stored with that status is not
+     * returned. The caller gives each natural key once and in one order, so two batches lock rows in the
+     * same order and cannot deadlock.
+     */
+    async upsertMany(trx: Kysely<Database>, records: Attendance[]): Promise<Attendance[]> {
+      const written: Attendance[] = [];
       for (let i = 0; i < records.length; i += 200) {
-        await trx
+        const rows = await trx
           .insertInto('attendance')
           .values(
             records.slice(i, i + 200).map((a) => ({
@@ -85,16 +80,38 @@ export function createAttendanceRepository(db: Kysely<Database>) {
               updated_at: a.updatedAt,
             })),
           )
+          .onConflict((oc) =>
+            oc
+              .columns(['environment_id', 'member_id', 'course_id', 'session_start'])
+              .doUpdateSet((eb) => ({
+                status: eb.ref('excluded.status'),
+                membership_type_id: eb.fn.coalesce('excluded.membership_type_id', 'attendance.membership_type_id'),
+                recorded_by_key_id: eb.ref('excluded.recorded_by_key_id'),
+                updated_at: eb.ref('excluded.updated_at'),
+              }))
+              .whereRef('attendance.status', '<>', 'excluded.status'),
+          )
+          .returningAll()
           .execute();
+        for (const r of rows) written.push(toAttendance(r));
       }
+      return written;
     },
-    async updateStatus(trx: Kysely<Database>, a: Attendance): Promise<void> {
-      await trx
-        .updateTable('attendance')
-        .set({ status: a.status, membership_type_id: a.membershipTypeId, recorded_by_key_id: a.recordedByKeyId, updated_at: a.updatedAt })
-        .where('id', '=', a.id)
-        .where('environment_id', '=', a.environmentId)
-        .execute();
+    /** The stored records with these natural keys. */
+    async findByKeys(trx: Kysely<Database>, environmentId: string, keys: Array<{ memberId: string; courseId: string; sessionStart: string }>): Promise<Attendance[]> {
+      const out: Attendance[] = [];
+      for (let i = 0; i < keys.length; i += 200) {
+        const rows = await trx
+          .selectFrom('attendance')
+          .selectAll()
+          .where('environment_id', '=', environmentId)
+          .where((eb) =>
+            eb.or(keys.slice(i, i + 200).map((k) => eb.and([eb('member_id', '=', k.memberId), eb('course_id', '=', k.courseId), eb('session_start', '=', k.sessionStart)]))),
+          )
+          .execute();
+        for (const r of rows) out.push(toAttendance(r));
+      }
+      return out;
     },
   };
 }

@@ -11,7 +11,7 @@ export function attendanceRoutes(deps: { attendance: AttendanceService }): Fasti
       'attendance:write',
       ['Attendance'],
       `Record attendance (up to ${MAX_ATTENDANCE_RECORDS} records)`,
-      'Idempotent per (member, course, session start): a repeat is `unchanged`, a new status `updated`. `courseId` defaults to `membershipTypeId`. The batch is all-or-nothing; unknown members or types answer 404 naming each record.',
+      'Idempotent per (member, course, session start): a repeat (also a concurrent one) is `unchanged`, a new status `updated`; a record sent several times in one batch counts once (the last status wins). `courseId` defaults to `membershipTypeId`. The batch is all-or-nothing; unknown members or types answer 404 naming each record.',
     );
     app.post(
       '/v1/attendance',

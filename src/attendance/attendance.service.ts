@@ -1,5 +1,6 @@
 import { AppError, invalid, type FieldError } from '../errors.js';
 import { newId } from '../ids.js';
+import { controlCharacterErrors } from '../members/control-characters.js';
 import type { Clock } from '../time.js';
 import { attendanceKey, type Attendance, type AttendanceRepository } from './attendance.repository.js';
 import type { RecordAttendanceInput } from './attendance.schemas.js';
@@ -12,17 +13,20 @@ export function createAttendanceService(deps: { repo: AttendanceRepository; cloc
   return {
     /**
      * Records up to 500 records in one transaction: new ones are created, a changed status updates the
-     * record, a repeat is unchanged. Ids not in the environment fail the whole batch (404, naming each record).
+     * record, a repeat is unchanged — also when concurrent requests send the same record (an upsert, not
+     * read-then-insert). Ids not in the environment fail the whole batch (404, naming each record).
      */
     async record(environmentId: string, input: RecordAttendanceInput, keyId: string | null) {
-      const missingCourse: FieldError[] = [];
+      const badIds: FieldError[] = [];
       const records = input.records.map((r, i) => {
         const courseId = r.courseId ?? r.membershipTypeId;
-        if (courseId === undefined) missingCourse.push({ path: `records.${i}.courseId`, message: 'courseId or membershipTypeId is required' });
+        if (courseId === undefined) badIds.push({ path: `records.${i}.courseId`, message: 'courseId or membershipTypeId is required' });
+        // Ids are one line of text; a NUL would be a 400 from PostgreSQL but stored by SQLite.
+        badIds.push(...controlCharacterErrors({ [`records.${i}.memberId`]: r.memberId, [`records.${i}.membershipTypeId`]: r.membershipTypeId, [`records.${i}.courseId`]: r.courseId }));
         // The same instant written with another offset is the same session.
         return { ...r, courseId: courseId ?? '', sessionStart: new Date(r.sessionStart).toISOString(), index: i };
       });
-      if (missingCourse.length > 0) throw invalid(missingCourse);
+      if (badIds.length > 0) throw invalid(badIds);
 
       const members = await repo.existingMembers(environmentId, [...new Set(records.map((r) => r.memberId))]);
       const types = await repo.existingTypes(environmentId, [...new Set(records.flatMap((r) => (r.membershipTypeId ? [r.membershipTypeId] : [])))]);
@@ -33,44 +37,40 @@ export function createAttendanceService(deps: { repo: AttendanceRepository; cloc
       }
       if (unknown.length > 0) throw new AppError('not_found', `${unknown.length} record(s) name members or membership types that do not exist.`, unknown);
 
+      // A record sent more than once in a batch is one record: the last status sent wins, and it is
+      // counted and answered once (in the order first sent).
+      const distinct = new Map<string, (typeof records)[number]>();
+      for (const r of records) {
+        const prev = distinct.get(attendanceKey(r));
+        distinct.set(attendanceKey(r), prev ? { ...prev, status: r.status, membershipTypeId: r.membershipTypeId ?? prev.membershipTypeId } : r);
+      }
       const now = clock.now().toISOString();
+      const candidates = [...distinct.entries()]
+        .map(([key, r]): [string, Attendance] => [
+          key,
+          {
+            id: newId('att'),
+            environmentId,
+            memberId: r.memberId,
+            membershipTypeId: r.membershipTypeId ?? null,
+            courseId: r.courseId,
+            sessionStart: r.sessionStart,
+            status: r.status,
+            recordedByKeyId: keyId,
+            createdAt: now,
+            updatedAt: now,
+          },
+        ])
+        // One lock order for every batch (see upsertMany).
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       return repo.transaction(async (trx) => {
-        const existing = await repo.findExisting(trx, environmentId, [...members], [...new Set(records.map((r) => r.sessionStart))]);
-        const results: Array<Attendance & { result: Result }> = [];
-        const inserts: Attendance[] = [];
-        const seenInBatch = new Map<string, Attendance & { result: Result }>();
-        for (const r of records) {
-          const key = attendanceKey(r);
-          const prior = seenInBatch.get(key) ?? existing.get(key);
-          let out: Attendance & { result: Result };
-          if (!prior) {
-            const a: Attendance = {
-              id: newId('att'),
-              environmentId,
-              memberId: r.memberId,
-              membershipTypeId: r.membershipTypeId ?? null,
-              courseId: r.courseId,
-              sessionStart: r.sessionStart,
-              status: r.status,
-              recordedByKeyId: keyId,
-              createdAt: now,
-              updatedAt: now,
-            };
-            inserts.push(a);
-            out = { ...a, result: 'created' };
-          } else if (prior.status === r.status) {
-            out = { ...prior, result: seenInBatch.has(key) ? (prior as Attendance & { result: Result }).result : 'unchanged' };
-          } else {
-            const a: Attendance = { ...prior, status: r.status, membershipTypeId: r.membershipTypeId ?? prior.membershipTypeId, recordedByKeyId: keyId, updatedAt: now };
-            const wasNew = inserts.find((x) => x.id === a.id);
-            if (wasNew) wasNew.status = a.status;
-            else await repo.updateStatus(trx, a);
-            out = { ...a, result: wasNew ? 'created' : 'updated' };
-          }
-          seenInBatch.set(key, out);
-          results.push(out);
-        }
-        await repo.insertMany(trx, inserts);
+        const stored = new Map<string, Attendance & { result: Result }>();
+        const newIds = new Set(candidates.map(([, a]) => a.id));
+        // A written row with the id given was inserted; one that kept its own id was updated.
+        for (const a of await repo.upsertMany(trx, candidates.map(([, a]) => a))) stored.set(attendanceKey(a), { ...a, result: newIds.has(a.id) ? 'created' : 'updated' });
+        const untouched = candidates.filter(([key]) => !stored.has(key)).map(([, a]) => a);
+        for (const a of await repo.findByKeys(trx, environmentId, untouched)) stored.set(attendanceKey(a), { ...a, result: 'unchanged' });
+        const results = [...distinct.keys()].map((key) => stored.get(key)!);
         const count = (k: Result) => results.filter((x) => x.result === k).length;
         return {
           created: count('created'),

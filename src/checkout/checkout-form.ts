@@ -1,3 +1,4 @@
+import { hasControlCharacters, withoutControlCharacters } from '../members/control-characters.js';
 import { isIsoDate } from '../time.js';
 import type { BankDetails, CardDetails } from './payment-provider.js';
 
@@ -25,6 +26,8 @@ export interface CheckedForm {
 
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/;
 const PHONE = /^\+?[0-9 ()-]{6,30}$/;
+// The members' rule (see control-characters.ts), in the customer's words: pasted text can carry them.
+const CONTROL_MESSAGE = 'This held hidden control characters (such as tabs), now removed: check it and send it again.';
 
 /** Luhn checksum of a digit string (card numbers). */
 export function luhnValid(digits: string): boolean {
@@ -67,13 +70,17 @@ export function checkForm(f: FormFields, opts: { askDetails: boolean; methods: R
     const email = text(f, 'email');
     const phone = text(f, 'phone');
     const dateOfBirth = text(f, 'dateOfBirth');
-    if (!firstName) errors.firstName = 'Enter your first name.';
+    if (hasControlCharacters(firstName)) errors.firstName = CONTROL_MESSAGE;
+    else if (!firstName) errors.firstName = 'Enter your first name.';
     else if (firstName.length > 100) errors.firstName = 'Use at most 100 characters.';
-    if (!lastName) errors.lastName = 'Enter your last name.';
+    if (hasControlCharacters(lastName)) errors.lastName = CONTROL_MESSAGE;
+    else if (!lastName) errors.lastName = 'Enter your last name.';
     else if (lastName.length > 100) errors.lastName = 'Use at most 100 characters.';
-    if (!email) errors.email = 'Enter your email address.';
+    if (hasControlCharacters(email)) errors.email = CONTROL_MESSAGE;
+    else if (!email) errors.email = 'Enter your email address.';
     else if (email.length > 254 || !EMAIL.test(email)) errors.email = 'Enter an email address like name@example.com.';
-    if (phone && !PHONE.test(phone)) errors.phone = 'Enter a phone number using digits, spaces and + ( ) - only.';
+    if (hasControlCharacters(phone)) errors.phone = CONTROL_MESSAGE;
+    else if (phone && !PHONE.test(phone)) errors.phone = 'Enter a phone number using digits, spaces and + ( ) - only.';
     if (dateOfBirth) {
       const today = opts.now.toISOString().slice(0, 10);
       if (!isIsoDate(dateOfBirth)) errors.dateOfBirth = 'Enter a real date as YYYY-MM-DD.';
@@ -108,7 +115,8 @@ export function checkForm(f: FormFields, opts: { askDetails: boolean; methods: R
     const accountHolder = text(f, 'accountHolder');
     const sortCode = text(f, 'sortCode').replace(/[\s-]/g, '');
     const accountNumber = text(f, 'accountNumber').replace(/\s/g, '');
-    if (!accountHolder) errors.accountHolder = 'Enter the name on the account.';
+    if (hasControlCharacters(accountHolder)) errors.accountHolder = CONTROL_MESSAGE;
+    else if (!accountHolder) errors.accountHolder = 'Enter the name on the account.';
     else if (accountHolder.length > 100) errors.accountHolder = 'Use at most 100 characters.';
     if (!/^\d{6}$/.test(sortCode)) errors.sortCode = 'Enter a 6-digit sort code, like 20-00-00.';
     if (!/^\d{8}$/.test(accountNumber)) errors.accountNumber = 'Enter an 8-digit account number.';
@@ -119,10 +127,13 @@ export function checkForm(f: FormFields, opts: { askDetails: boolean; methods: R
   return { form: { customer, payment }, errors };
 }
 
-/** The submitted values the page shows again after an error (never card numbers, security codes or account numbers). */
+/**
+ * The submitted values the page shows again after an error (never card numbers, security codes or account
+ * numbers), without control characters: shown again, they would be invisible and sent back.
+ */
 export function redisplayValues(f: FormFields): FormFields {
   const keep = ['firstName', 'lastName', 'email', 'phone', 'dateOfBirth', 'marketingOptIn', 'terms', 'method', 'accountHolder', 'ddConfirm', 'cardExpiry'];
   const out: FormFields = {};
-  for (const k of keep) if (f[k] !== undefined) out[k] = String(f[k]).slice(0, 300);
+  for (const k of keep) if (f[k] !== undefined) out[k] = withoutControlCharacters(String(f[k])).slice(0, 300);
   return out;
 }

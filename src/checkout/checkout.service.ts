@@ -7,6 +7,7 @@ import { newId } from '../ids.js';
 import { randomBase62 } from '../keys/key-format.js';
 import type { VerifiedKey } from '../keys/verifier.js';
 import type { LogosService } from '../logos/logos.service.js';
+import { controlCharacterErrors } from '../members/control-characters.js';
 import type { Member, MembersRepository } from '../members/members.repository.js';
 import type { MembersService } from '../members/members.service.js';
 import type { MembershipsService } from '../memberships/memberships.service.js';
@@ -333,6 +334,19 @@ export function createCheckoutService(deps: {
     /** Creates a session for the calling key (CONTRACT §7). */
     async create(key: VerifiedKey, input: CreateSessionBody, baseUrl: string): Promise<SessionView> {
       const envId = key.environment.id;
+      const c = input.customer;
+      // The details pre-fill the page and become the member's: the members' rule (no control characters)
+      // applies, before any look-up (PostgreSQL cannot even compare a NUL).
+      const control = controlCharacterErrors({
+        membershipTypeId: input.membershipTypeId,
+        siteId: input.siteId,
+        'customer.memberId': c.memberId,
+        'customer.firstName': c.firstName?.trim(),
+        'customer.lastName': c.lastName?.trim(),
+        'customer.email': c.email?.trim(),
+        reference: input.reference,
+      });
+      if (control.length > 0) throw invalid(control);
       const errors: FieldError[] = [];
       const successUrl = checkRedirectUrl('successUrl', input.successUrl, key.allowedRedirectOrigins, errors);
       const cancelUrl = checkRedirectUrl('cancelUrl', input.cancelUrl, key.allowedRedirectOrigins, errors);
@@ -344,7 +358,6 @@ export function createCheckoutService(deps: {
       if (!site) errors.push({ path: 'siteId', message: 'is not a site of this environment' });
       else if (!site.active) errors.push({ path: 'siteId', message: 'is not open' });
       else if (type?.siteId && type.siteId !== site.id) errors.push({ path: 'siteId', message: 'does not sell this membership type' });
-      const c = input.customer;
       let memberId: string | null = null;
       if (c.memberId !== undefined) {
         if (c.firstName !== undefined || c.lastName !== undefined || c.email !== undefined) {

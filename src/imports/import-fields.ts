@@ -1,3 +1,4 @@
+import { hasControlCharacters, showControlCharacters } from '../members/control-characters.js';
 import type { ExternalRef } from '../members/members.repository.js';
 import { isIsoDate } from '../time.js';
 
@@ -87,9 +88,10 @@ export interface RowError {
   value?: string;
 }
 
-/** A cell as the error report shows it. */
+/** A cell as the error report shows it (control characters as their pictures: PostgreSQL cannot store a NUL). */
 export function cellPreview(s: string): string {
-  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+  const shown = showControlCharacters(s);
+  return shown.length > 200 ? `${shown.slice(0, 200)}…` : shown;
 }
 
 const MAX_LEN: Record<ImportField, number> = {
@@ -113,8 +115,6 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const MEMBER_NUMBER = /^[A-Za-z0-9][A-Za-z0-9_./-]*$/;
 const PHONE = /^[0-9+() .-]+$/;
 const SYSTEM = /^[A-Za-z0-9_.-]+$/;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 const TRUE = new Set(['true', 'yes', 'y', '1']);
 const FALSE = new Set(['false', 'no', 'n', '0']);
 
@@ -131,7 +131,7 @@ export function validateRow(row: number, raw: RawRow, today: string): { ok: true
     if (s.length > MAX_LEN[f]) errors.push({ row, field: header, reason: `is ${s.length.toLocaleString('en-GB')} characters long; at most ${MAX_LEN[f]} allowed`, value: cellPreview(s) });
     else if (s.includes('\uFFFD')) errors.push({ row, field: header, reason: 'is not valid UTF-8 text (wrong file encoding?)', value: cellPreview(s) });
     else if (/[\r\n]/.test(s)) errors.push({ row, field: header, reason: 'contains a line break', value: cellPreview(s) });
-    else if (CONTROL.test(s)) errors.push({ row, field: header, reason: 'contains control characters', value: cellPreview(s) });
+    else if (hasControlCharacters(s)) errors.push({ row, field: header, reason: 'contains control characters', value: cellPreview(s) });
     else v[f] = s;
   }
   const bad = new Set(errors.map((e) => e.field));
@@ -161,7 +161,9 @@ export function validateRow(row: number, raw: RawRow, today: string): { ok: true
     else refs.push({ system: v.externalSystem, id: v.externalId });
   }
   for (const r of raw.refs) {
-    if (!SYSTEM.test(r.system) || r.system.length > 50 || r.id.length === 0 || r.id.length > 100) errors.push({ row, field: 'externalRefs', reason: 'each needs a system (letters, digits, . _ -) and an id of at most 100 characters' });
+    if (!SYSTEM.test(r.system) || r.system.length > 50 || r.id.length === 0 || r.id.length > 100 || hasControlCharacters(r.id)) {
+      errors.push({ row, field: 'externalRefs', reason: 'each needs a system (letters, digits, . _ -) and an id of at most 100 characters without control characters' });
+    }
     else if (!refs.some((x) => x.system === r.system && x.id === r.id)) refs.push(r);
   }
   if (errors.length > 0) return { ok: false, errors };

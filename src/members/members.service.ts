@@ -6,6 +6,7 @@ import { newId } from '../ids.js';
 import { decodeCursor, feedPageOf, pageOf } from '../public-api/paging.js';
 import type { SitesService } from '../sites/sites.service.js';
 import type { Clock } from '../time.js';
+import { controlCharacterErrors } from './control-characters.js';
 import type { ExternalRef, Member, MembersRepository } from './members.repository.js';
 import type { CreateMemberInput, MemberView, UpdateMemberInput } from './members.schemas.js';
 
@@ -55,6 +56,27 @@ function dedupeRefs(refs: ExternalRef[]): ExternalRef[] {
     seen.add(k);
     return true;
   });
+}
+
+/**
+ * Refuses control characters in the text a create or update would store (names and email as trimmed), each
+ * field named; on PostgreSQL a NUL would otherwise fail in the store and on SQLite be kept.
+ */
+function checkControlCharacters(input: CreateMemberInput | UpdateMemberInput): void {
+  const errors = controlCharacterErrors({
+    firstName: input.firstName?.trim(),
+    lastName: input.lastName?.trim(),
+    email: input.email?.trim(),
+    memberNumber: input.memberNumber,
+    phone: input.phone,
+    'address.line1': input.address?.line1,
+    'address.line2': input.address?.line2,
+    'address.town': input.address?.town,
+    'address.postcode': input.address?.postcode,
+    homeSiteId: input.homeSiteId,
+    ...Object.fromEntries((input.externalRefs ?? []).flatMap((r, i) => [[`externalRefs.${i}.system`, r.system], [`externalRefs.${i}.id`, r.id]])),
+  });
+  if (errors.length > 0) throw invalid(errors);
 }
 
 /** Members of an environment: listing, the change feed, create and update (with lost-update protection). */
@@ -120,6 +142,7 @@ export function createMembersService(deps: { repo: MembersRepository; sites: Pic
 
     /** Creates a member; the member number is generated when not given. Usable by other services (checkout). */
     async create(environmentId: string, input: CreateMemberInput, actor: Actor, trxIn?: Kysely<Database>): Promise<Member> {
+      checkControlCharacters(input);
       const refs = dedupeRefs(input.externalRefs ?? []);
       // Every query runs in `trx`: inside a caller's transaction nothing may read on the db (see checkSite).
       const run = async (trx: Kysely<Database>) => {
@@ -153,6 +176,7 @@ export function createMembersService(deps: { repo: MembersRepository; sites: Pic
 
     /** Applies a partial update; with `ifMatch`, a stale ETag is 412 precondition_failed and nothing changes. */
     async update(environmentId: string, id: string, patch: UpdateMemberInput, actor: Actor, ifMatch?: string): Promise<Member> {
+      checkControlCharacters(patch);
       return repo.transaction(async (trx) => {
         // Taking the change number first locks the environment's member counter, so the reads below are current.
         const seq = await repo.nextSeq(trx, environmentId);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
 import { newId } from '../../src/ids.js';
+import { hasControlCharacters } from '../../src/members/control-characters.js';
 import { createSitesRepository } from '../../src/sites/sites.repository.js';
 import { buildTestApp, type TestApp } from '../helpers.js';
 import { auth, makeWorld, type ApiWorld } from './fixtures.js';
@@ -166,5 +167,80 @@ describe('members', () => {
     await expect(
       t.deps.membersRepo.transaction((trx) => t.deps.members.create(w.env.id, { firstName: 'No', lastName: 'Site', email: 'no@site.example', homeSiteId: 'site_nope' }, SYSTEM_ACTOR, trx)),
     ).rejects.toMatchObject({ code: 'validation_failed' });
+  });
+});
+
+describe('control characters in member fields (the same answer on SQLite and PostgreSQL)', () => {
+  let t: TestApp;
+  let w: ApiWorld;
+  let k: Record<string, string>;
+  beforeAll(async () => {
+    t = await buildTestApp();
+    w = await makeWorld(t);
+    k = auth(w.keys.flow_api);
+  });
+  afterAll(async () => t.close());
+
+  const valid = { firstName: 'Nul', lastName: 'Test', email: 'nul@control.example' };
+  const paths = (res: { json(): unknown }) => (res.json() as { errors: Array<{ path: string }> }).errors.map((e) => e.path).sort();
+
+  it('POST /v1/members with NUL in firstName is 400 validation_failed naming firstName, and stores nothing', async () => {
+    const before = await t.deps.membersRepo.count(w.env.id);
+    const res = await t.app.inject({ method: 'POST', url: '/v1/members', headers: k, payload: { ...valid, firstName: 'Ada\u0000' } });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json()).toMatchObject({ code: 'validation_failed', errors: [{ path: 'firstName', message: expect.stringContaining('control characters') }] });
+    expect(await t.deps.membersRepo.count(w.env.id)).toBe(before);
+  });
+
+  it('refuses U+0000–U+001F and U+007F in every text field of POST and PATCH, each named', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/members',
+      headers: k,
+      payload: { ...valid, lastName: 'Te\u007Fst', address: { line1: '1\tHigh St', line2: 'a\nb', town: 'Leeds\u001B', postcode: 'LS1\u00001AA' }, externalRefs: [{ system: 'crm', id: 'x\u0001' }] },
+    });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(paths(res)).toEqual(['address.line1', 'address.line2', 'address.postcode', 'address.town', 'externalRefs.0.id', 'lastName']);
+    const ok = await t.app.inject({ method: 'POST', url: '/v1/members', headers: k, payload: { ...valid, firstName: 'Zoë', lastName: 'Ünal-O’Brien' } });
+    expect(ok.statusCode, ok.body).toBe(201);
+    const id = ok.json().id as string;
+    for (const [patch, path] of [
+      [{ firstName: 'A\u0000' }, 'firstName'],
+      [{ lastName: 'B\u0007' }, 'lastName'],
+      [{ address: { line1: 'x\u0000' } }, 'address.line1'],
+      [{ homeSiteId: 'site\u0000' }, 'homeSiteId'],
+    ] as const) {
+      const res = await t.app.inject({ method: 'PATCH', url: `/v1/members/${id}`, headers: k, payload: patch });
+      expect(res.statusCode, `${JSON.stringify(patch)}: ${res.body}`).toBe(400);
+      expect(res.json().code).toBe('validation_failed');
+      expect(paths(res)).toEqual([path]);
+    }
+    expect((await t.app.inject({ method: 'GET', url: `/v1/members/${id}`, headers: k })).json()).toMatchObject({ firstName: 'Zoë', lastName: 'Ünal-O’Brien', address: { line1: null } });
+  });
+
+  it('the import rejects such rows with the field and the reason, and imports the others', async () => {
+    const rows = [
+      { firstName: 'Ok', lastName: 'Row', email: 'ok@import-control.example' },
+      { firstName: 'Nul\u0000', lastName: 'Row', email: 'nul@import-control.example' },
+      { firstName: 'Tab', lastName: 'In\tside', email: 'tab@import-control.example' },
+      { firstName: 'Del', lastName: 'Row', email: 'del@import-control.example', town: 'Le\u007Feds' },
+      { firstName: 'Ref', lastName: 'Row', email: 'ref@import-control.example', externalRefs: [{ system: 'crm', id: 'r\u0000' }] },
+    ];
+    const ik = auth(w.keys.import_members);
+    const res = await t.app.inject({ method: 'POST', url: '/v1/member-imports', headers: { ...ik, 'content-type': 'application/json' }, payload: JSON.stringify(rows) });
+    expect(res.statusCode, res.body).toBe(202);
+    await t.deps.imports.whenIdle();
+    const job = (await t.app.inject({ method: 'GET', url: `/v1/member-imports/${res.json().id}`, headers: ik })).json();
+    expect(job, JSON.stringify(job)).toMatchObject({ status: 'succeeded', counts: { read: 5, created: 1, rejected: 4 } });
+    const report = (await t.app.inject({ method: 'GET', url: job.errorsUrl, headers: ik })).body;
+    const lines = report.trim().split('\r\n').slice(1);
+    expect(lines).toHaveLength(4);
+    // The report shows the refused value with visible control pictures (␀), not the character itself.
+    expect(lines[0]).toMatch(/^2,first_name,.*control characters.*Nul␀/);
+    expect(lines[1]).toMatch(/^3,last_name,.*control characters/);
+    expect(lines[2]).toMatch(/^4,town,.*control characters/);
+    expect(lines[3]).toMatch(/^5,externalRefs,.*control characters/);
+    expect(hasControlCharacters(report.replaceAll('\r\n', ''))).toBe(false);
   });
 });

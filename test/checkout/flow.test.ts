@@ -68,6 +68,24 @@ describe('hosted checkout flow (server-rendered forms)', () => {
     expect((await session(id)).status).toBe('open');
   });
 
+  it('refuses control characters in the customer fields: 400 naming each, on the API and on the page, charging nothing', async () => {
+    const api = await w.createSession(key, { customer: { firstName: 'Ada\u0000', lastName: 'Love\u007Flace', email: 'ada@example.com' }, reference: 'ref\u0000' });
+    expect(api.statusCode, api.body).toBe(400);
+    expect(api.json().code).toBe('validation_failed');
+    expect(api.json().errors.map((e: { path: string }) => e.path).sort()).toEqual(['customer.firstName', 'customer.lastName', 'reference']);
+    const members = await w.memberCount();
+    const { id, csrf } = await open();
+    const res = await post(id, 'pay', cardForm(csrf, '4242 4242 4242 4242', { firstName: 'Ada\u0000', lastName: 'Love\u0007lace', phone: '0113\t496' }));
+    expect(res.statusCode).toBe(400);
+    for (const f of ['firstName', 'lastName', 'phone']) expect(res.body).toContain(`data-error-for="${f}"`);
+    expect(res.body).not.toContain('\u0000');
+    const dd = await post(id, 'pay', { csrf, firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', terms: 'yes', method: 'direct_debit', accountHolder: 'A\u0000 Lovelace', sortCode: '200000', accountNumber: '55779911', ddConfirm: 'yes' });
+    expect(dd.statusCode).toBe(400);
+    expect(dd.body).toContain('data-error-for="accountHolder"');
+    expect((await session(id)).status).toBe('open');
+    expect(await w.memberCount()).toBe(members);
+  });
+
   it('pays by card: 303 to successUrl with session_id (query kept), member and active membership created once', async () => {
     const members = await w.memberCount();
     const { id, csrf } = await open({ customer: { firstName: 'Grace', lastName: 'Hopper', email: 'grace@example.com' } });
