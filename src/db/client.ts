@@ -37,8 +37,10 @@ export function openStore(opts: { databaseUrl?: string; dataDir: string; poolSiz
       connectionTimeoutMillis: 3000,
       idleTimeoutMillis: 30_000,
     });
-    // A lost connection must not crash the process; queries fail and /ready reports it.
+    // A lost connection must not crash the process; queries fail and /ready reports it. The pool only
+    // listens on idle clients: a client reset while checked out emits 'error' besides failing its query.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return {
       db,

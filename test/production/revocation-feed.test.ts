@@ -9,7 +9,7 @@ import { createDeps, type Deps } from '../../src/deps.js';
 import { generateKey, keyIdOf, randomBase62 } from '../../src/keys/key-format.js';
 import { KEY_FEED_STALE_MS } from '../../src/keys/key-changes.follower.js';
 import { buildTestApp, demoEnvId, type TestApp } from '../helpers.js';
-import { ROOT, tcpProxy } from './cluster.js';
+import { ROOT, redisPrefix, tcpProxy } from './cluster.js';
 
 /**
  * A key changed by another writer — the CLI in its own OS process on the same FLOW_DATA_DIR or
@@ -31,6 +31,31 @@ type App = Pick<TestApp, 'app' | 'deps'>;
 async function me(t: App, key: string): Promise<string> {
   const r = await t.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${key}` } });
   return r.statusCode === 200 ? 'ok' : (r.json() as { code: string }).code;
+}
+
+const STORE = process.env.DATABASE_URL ? 'PostgreSQL' : 'SQLite';
+
+/** Polls until `key` answers `code`, then answers how long that took (ms): the measured propagation delay. */
+async function delayUntil(t: App, key: string, code: string): Promise<number> {
+  const t0 = performance.now();
+  await expect.poll(() => me(t, key), { timeout: BAR_MS, interval: 5 }).toBe(code);
+  return Math.round(performance.now() - t0);
+}
+
+function report(what: string, ms: number[]): void {
+  const sorted = [...ms].sort((a, b) => a - b);
+  console.log(`[production/revocation-feed] ${what} on ${STORE}: median ${sorted[Math.floor(sorted.length / 2)]} ms, max ${sorted.at(-1)} ms (${ms.length} samples)`);
+}
+
+/** Starts a second node (deps + app, no listen) on the store of `t`, with `extra` configuration. */
+async function secondNode(t: TestApp, extra: Partial<TestApp['config']> = {}): Promise<App & { close(): Promise<void> }> {
+  const config: TestApp['config'] = { ...t.config, logLevel: 'silent', ...extra };
+  const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const deps: Deps = await createDeps(config, { clock: t.clock, store, usageFlushMs: 60_000 });
+  const app = await buildApp(deps);
+  await app.ready();
+  await deps.keyFeed.start();
+  return { app, deps, close: async () => (await app.close(), await deps.close()) };
 }
 
 async function newKey(t: TestApp): Promise<{ id: string; key: string }> {
@@ -61,8 +86,15 @@ describe('changes by another writer reach a node with the key cached', () => {
     const k = await newKey(t);
     expect(await me(t, k.key)).toBe('ok'); // cached now
     await cli(['keys', 'revoke', k.id]);
-    await expect.poll(() => me(t, k.key), { timeout: BAR_MS, interval: 20 }).toBe('key_revoked');
-  });
+    const ms = [await delayUntil(t, k.key, 'key_revoked')];
+    for (let i = 0; i < 2; i++) {
+      const more = await newKey(t);
+      expect(await me(t, more.key)).toBe('ok');
+      await cli(['keys', 'revoke', more.id]);
+      ms.push(await delayUntil(t, more.key, 'key_revoked'));
+    }
+    report('flow keys revoke (another process) → refused, from the CLI exit', ms);
+  }, 90_000);
 
   it.skipIf(!built)('flow keys roll --grace 0 in another process: the new secret works and the old is refused within 1 s', async () => {
     const k = await newKey(t);
@@ -86,12 +118,7 @@ describe('changes by another writer reach a node with the key cached', () => {
     let other: App & { close(): Promise<void> };
     beforeAll(async () => {
       expect(t.config.redisUrl).toBeUndefined();
-      const store = openStore({ databaseUrl: t.config.databaseUrl, dataDir: t.config.dataDir });
-      const deps: Deps = await createDeps({ ...t.config, logLevel: 'silent' }, { clock: t.clock, store, usageFlushMs: 60_000 });
-      const app = await buildApp(deps);
-      await app.ready();
-      await deps.keyFeed.start();
-      other = { app, deps, close: async () => (await app.close(), await deps.close()) };
+      other = await secondNode(t);
     });
     afterAll(async () => other?.close());
 
@@ -100,6 +127,17 @@ describe('changes by another writer reach a node with the key cached', () => {
       expect(await me(other, k.key)).toBe('ok');
       await t.deps.keys.revoke(await demoEnvId(t), k.id, ACTOR);
       await expect.poll(() => me(other, k.key), { timeout: BAR_MS, interval: 20 }).toBe('key_revoked');
+    });
+
+    it('measures the delay: revoke on one node → first refusal on the other (printed)', async () => {
+      const ms: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const k = await newKey(t);
+        expect(await me(other, k.key)).toBe('ok');
+        await t.deps.keys.revoke(await demoEnvId(t), k.id, ACTOR);
+        ms.push(await delayUntil(other, k.key, 'key_revoked'));
+      }
+      report('revoke on another node without Redis → refused', ms);
     });
 
     it('a key rolled with no grace on one node: the other takes the new secret and refuses the old within 1 s', async () => {
@@ -119,6 +157,36 @@ describe('changes by another writer reach a node with the key cached', () => {
   });
 });
 
+const REDIS = process.env.REDIS_URL;
+if (!REDIS) console.warn('[production/revocation-feed] Redis measurement skipped: set REDIS_URL');
+
+describe.skipIf(!REDIS)('two nodes with Redis (pub/sub as an accelerator on top of the feed)', () => {
+  let t: TestApp;
+  let a: App & { close(): Promise<void> };
+  let b: App & { close(): Promise<void> };
+  beforeAll(async () => {
+    t = await buildTestApp();
+    const shared = { redisUrl: REDIS, redisPrefix: redisPrefix() };
+    [a, b] = [await secondNode(t, shared), await secondNode(t, shared)];
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await t?.close();
+  });
+
+  it('measures the delay: revoke on one node → first refusal on the other (printed)', async () => {
+    const ms: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const k = await newKey(t);
+      expect(await me(b, k.key)).toBe('ok');
+      await a.deps.keys.revoke(await demoEnvId(t), k.id, ACTOR);
+      ms.push(await delayUntil(b, k.key, 'key_revoked'));
+    }
+    report('revoke on another node with Redis → refused', ms);
+  });
+});
+
 const PG = process.env.DATABASE_URL;
 if (!PG) console.warn('[production/revocation-feed] store-down test skipped: set DATABASE_URL (it cuts a TCP proxy in front of PostgreSQL)');
 
@@ -133,12 +201,7 @@ describe.skipIf(!PG)('a node that cannot read the change feed', () => {
     const viaProxy = new URL(real);
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
-    const store = openStore({ databaseUrl: viaProxy.toString(), dataDir: t.config.dataDir });
-    const deps = await createDeps({ ...t.config, databaseUrl: viaProxy.toString(), logLevel: 'silent' }, { clock: t.clock, store, usageFlushMs: 60_000 });
-    const app = await buildApp(deps);
-    await app.ready();
-    await deps.keyFeed.start();
-    node = { app, deps, close: async () => (await app.close(), await deps.close()) };
+    node = await secondNode(t, { databaseUrl: viaProxy.toString() });
   });
   afterAll(async () => {
     await node?.close();
