@@ -7,6 +7,8 @@ import { createAuditService } from './audit/audit.service.js';
 import { createCheckout } from './checkout/checkout.wiring.js';
 import { createEnvironmentsRepository } from './environments/environments.repository.js';
 import { createEnvironmentsService } from './environments/environments.service.js';
+import { createKeyChangeFollower } from './keys/key-changes.follower.js';
+import { createKeyChangesRepository } from './keys/key-changes.repository.js';
 import { createKeysRepository } from './keys/keys.repository.js';
 import { createKeysService } from './keys/keys.service.js';
 import { createUsageRecorder } from './keys/usage-recorder.js';
@@ -48,7 +50,18 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
   const { db } = store;
 
   const keysRepo = createKeysRepository(db);
-  const verifier = createVerifier({ repo: keysRepo, clock, shared, ttlMs: config.keyCacheTtlMs, metrics });
+  const keyChanges = createKeyChangesRepository(db, store.dialect);
+  // Every node follows the store's change feed (started by the server): revocations by any writer reach it.
+  const keyFeed = createKeyChangeFollower({
+    repo: keyChanges,
+    dialect: store.dialect,
+    clock,
+    logger,
+    listen: store.listen,
+    onChanged: (ids) => verifier.drop(ids),
+    onResync: () => verifier.dropAll(),
+  });
+  const verifier = createVerifier({ repo: keysRepo, clock, shared, ttlMs: config.keyCacheTtlMs, metrics, feed: keyFeed });
   const usage = createUsageRecorder({
     repo: keysRepo,
     clock,
@@ -59,11 +72,12 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
   const environments = createEnvironmentsService({ repo: createEnvironmentsRepository(db), clock });
   const staff = createStaffService({ repo: createStaffRepository(db), clock, shared });
   const logos = createLogosService({ repo: createLogosRepository(db), clock });
-  const keys = createKeysService({ repo: keysRepo, clock, audit, environments, logos, staff, invalidate: (id) => verifier.invalidate(id) });
+  const keys = createKeysService({ repo: keysRepo, clock, audit, environments, logos, staff, changes: keyChanges, invalidate: (id) => verifier.invalidate(id) });
   const leaked = createLeakedKeysService({
     repo: createLeakedRepository(db),
     audit,
     clock,
+    changes: keyChanges,
     invalidate: (id) => verifier.invalidate(id),
     onRevoked: (n) => metrics.leakedRevoked(n),
   });
@@ -87,6 +101,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     store,
     shared,
     verifier,
+    keyFeed,
     usage,
     audit,
     environments,
@@ -101,6 +116,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     async close(): Promise<void> {
       await publicApi.close();
       await expiry.stop();
+      await keyFeed.stop();
       await usage.stop();
       await shared.close();
       await store.close();

@@ -13,6 +13,8 @@ export async function serve(config: Config): Promise<void> {
   const login = await seedIfEmpty(deps);
   const app = await buildApp(deps);
   deps.usage.start();
+  // Follow the store's key change feed before serving: a key changed by the CLI or another node leaves the cache within a second.
+  await deps.keyFeed.start();
   // Every node runs the check; each warning is claimed atomically, so concurrent runs record it once.
   deps.expiry.start(config.expiryCheckMs);
   await app.listen({ port: config.port, host: config.host });

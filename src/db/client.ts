@@ -16,6 +16,12 @@ export interface Store {
   file: string | undefined;
   /** True when the store answers a trivial query. */
   ping(): Promise<boolean>;
+  /**
+   * PostgreSQL only: LISTEN on `channel` over a dedicated connection, calling `onNotify` for each
+   * notification and once after every (re)connection (notifications may have been missed meanwhile).
+   * Reconnects by itself; the returned function stops listening.
+   */
+  listen?(channel: string, onNotify: () => void): () => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -24,21 +30,24 @@ export function openStore(opts: { databaseUrl?: string; dataDir: string; poolSiz
   if (opts.databaseUrl) {
     // pg is loaded only for PostgreSQL (~15 MB RSS an SQLite process does not need); synchronously, as
     // opening the store is synchronous.
-    const { Pool } = createRequire(import.meta.url)('pg') as typeof pg;
+    const { Pool, Client } = createRequire(import.meta.url)('pg') as typeof pg;
     const pool = new Pool({
       connectionString: opts.databaseUrl,
       max: opts.poolSize ?? 10,
       connectionTimeoutMillis: 3000,
       idleTimeoutMillis: 30_000,
     });
-    // A lost connection must not crash the process; queries fail and /ready reports it.
+    // A lost connection must not crash the process; queries fail and /ready reports it. The pool only
+    // listens on idle clients: a client reset while checked out emits 'error' besides failing its query.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return {
       db,
       dialect: 'postgres',
       file: undefined,
       ping: () => ping(db),
+      listen: (channel, onNotify) => listenForever(() => new Client({ connectionString: opts.databaseUrl, connectionTimeoutMillis: 3000 }), channel, onNotify),
       close: () => db.destroy(),
     };
   }
@@ -51,6 +60,48 @@ export function openStore(opts: { databaseUrl?: string; dataDir: string; poolSiz
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: 'sqlite', file, ping: () => ping(db), close: () => db.destroy() };
+}
+
+const RELISTEN_MS = 1000;
+
+/** Keeps one LISTEN connection open, reconnecting at most every second while PostgreSQL is away. */
+function listenForever(connect: () => pg.Client, channel: string, onNotify: () => void): () => Promise<void> {
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const again = () => {
+    if (stopped || timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void open();
+    }, RELISTEN_MS);
+    timer.unref();
+  };
+  async function open(): Promise<void> {
+    const c = connect();
+    client = c;
+    c.on('notification', () => onNotify());
+    c.on('error', () => {
+      void c.end().catch(() => undefined);
+      again();
+    });
+    c.on('end', again);
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${c.escapeIdentifier(channel)}`);
+      if (stopped) await c.end();
+      else onNotify();
+    } catch {
+      void c.end().catch(() => undefined);
+      again();
+    }
+  }
+  void open();
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await client?.end().catch(() => undefined);
+  };
 }
 
 async function ping(db: Kysely<Database>): Promise<boolean> {

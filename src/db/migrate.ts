@@ -5,6 +5,7 @@ import { publicApiMigration } from './migrations/0002-public-api.js';
 import { checkoutMigration } from './migrations/0003-checkout.js';
 import { importErrorValuesMigration } from './migrations/0004-import-error-values.js';
 import { importRunnerMigration } from './migrations/0005-import-runner.js';
+import { keyChangesMigration } from './migrations/0006-key-changes.js';
 
 /** A migration that may differ by engine (e.g. blob vs bytea). */
 export type PortableMigration = (dialect: DialectName) => Migration;
@@ -16,15 +17,19 @@ const MIGRATIONS: Array<[string, PortableMigration]> = [
   ['0003-checkout', checkoutMigration],
   ['0004-import-error-values', importErrorValuesMigration],
   ['0005-import-runner', importRunnerMigration],
+  ['0006-key-changes', keyChangesMigration],
 ];
 
-/** Brings the store's schema up to date; safe to run on every start and from several nodes. */
-export async function migrate(store: Store): Promise<string[]> {
+/**
+ * Brings the store's schema up to date (or, for migration tests, to the named migration); safe to run on
+ * every start and from several nodes.
+ */
+export async function migrate(store: Store, opts: { to?: string } = {}): Promise<string[]> {
   const provider: MigrationProvider = {
     getMigrations: async () => Object.fromEntries(MIGRATIONS.map(([name, m]) => [name, m(store.dialect)])),
   };
   const migrator = new Migrator({ db: store.db, provider });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = opts.to ? await migrator.migrateTo(opts.to) : await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -40,9 +40,8 @@ export interface ApiKeysTable {
   purpose: string;
   key_hash: string;
   last4: string;
-  /** The hash of the secret replaced by the last roll, accepted until previous_expires_at. */
-  previous_key_hash: string | null;
-  previous_expires_at: string | null;
+  /** JSON array `[{ hash, expiresAt }]`: secrets replaced by rolls, each accepted until its own end (at most 10). */
+  previous_secrets: string;
   expires_on: string;
   revoked_at: string | null;
   logo_id: string | null;
@@ -99,6 +98,19 @@ export interface ChangeCountersTable {
   environment_id: string;
   name: string;
   value: number;
+}
+
+/** The one-row counter of key changes; bumped inside every writing transaction (row lock = commit order). */
+export interface KeyChangeHeadTable {
+  id: number;
+  seq: number;
+}
+
+/** A change to what verification sees about a key (created, updated, revoked, rolled, grace ended). */
+export interface KeyChangesTable {
+  seq: number;
+  key_id: string;
+  created_at: string;
 }
 
 export interface SitesTable {
@@ -348,6 +360,8 @@ export interface Database {
   audit_events: AuditEventsTable;
   key_usage_daily: KeyUsageDailyTable;
   change_counters: ChangeCountersTable;
+  key_change_head: KeyChangeHeadTable;
+  key_changes: KeyChangesTable;
   sites: SitesTable;
   membership_types: MembershipTypesTable;
   members: MembersTable;

@@ -6,6 +6,8 @@ import { addDays, isIsoDate } from '../time.js';
 const HEX = /^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
 export const MAX_GRACE_SECONDS = 30 * 24 * 60 * 60;
 export const EXPIRING_SOON_DAYS = 14;
+/** Replaced secrets a key may have inside their grace at once (each roll with a grace adds one). */
+export const MAX_PREVIOUS_SECRETS = 10;
 
 /** `#abc` / `#a1b2c3` → `#AABBCC`; undefined when not a hex colour. */
 export function normaliseColour(value: string): string | undefined {

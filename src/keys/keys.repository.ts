@@ -1,6 +1,17 @@
 import { sql, type Kysely } from 'kysely';
 import type { ApiKeysTable, Database } from '../db/schema.js';
 
+/** A secret replaced by a roll: its SHA-256 (hex) and the end of its grace (ISO-8601). */
+export interface PreviousSecret {
+  hash: string;
+  expiresAt: string;
+}
+
+/** The stored JSON list of replaced secrets. */
+export function parsePreviousSecrets(json: string): PreviousSecret[] {
+  return JSON.parse(json) as PreviousSecret[];
+}
+
 /** An API key row as the services see it (hashes included; never leaves the keys folder as such). */
 export interface KeyRow {
   id: string;
@@ -9,8 +20,8 @@ export interface KeyRow {
   purpose: string;
   keyHash: string;
   last4: string;
-  previousKeyHash: string | null;
-  previousExpiresAt: string | null;
+  /** Secrets replaced by rolls, each accepted until its own end (may include ended ones until the next write). */
+  previousSecrets: PreviousSecret[];
   expiresOn: string;
   revokedAt: string | null;
   logoId: string | null;
@@ -39,8 +50,7 @@ function toRow(r: ApiKeysTable): KeyRow {
     purpose: r.purpose,
     keyHash: r.key_hash,
     last4: r.last4,
-    previousKeyHash: r.previous_key_hash,
-    previousExpiresAt: r.previous_expires_at,
+    previousSecrets: parsePreviousSecrets(r.previous_secrets),
     expiresOn: r.expires_on,
     revokedAt: r.revoked_at,
     logoId: r.logo_id,
@@ -65,8 +75,7 @@ function toColumns(k: Partial<KeyRow>): Partial<ApiKeysTable> {
   if (k.purpose !== undefined) c.purpose = k.purpose;
   if (k.keyHash !== undefined) c.key_hash = k.keyHash;
   if (k.last4 !== undefined) c.last4 = k.last4;
-  if (k.previousKeyHash !== undefined) c.previous_key_hash = k.previousKeyHash;
-  if (k.previousExpiresAt !== undefined) c.previous_expires_at = k.previousExpiresAt;
+  if (k.previousSecrets !== undefined) c.previous_secrets = JSON.stringify(k.previousSecrets);
   if (k.expiresOn !== undefined) c.expires_on = k.expiresOn;
   if (k.revokedAt !== undefined) c.revoked_at = k.revokedAt;
   if (k.logoId !== undefined) c.logo_id = k.logoId;
@@ -105,6 +114,18 @@ export function createKeysRepository(db: Kysely<Database>) {
     },
     async update(id: string, environmentId: string, patch: Partial<KeyRow>, trx: Kysely<Database> = db): Promise<void> {
       await trx.updateTable('api_keys').set(toColumns(patch)).where('id', '=', id).where('environment_id', '=', environmentId).execute();
+    },
+    /** Updates the key only if its current secret is still `fromHash` (a roll racing another roll loses); true when it did. */
+    async updateIfSecret(id: string, environmentId: string, fromHash: string, patch: Partial<KeyRow>, trx: Kysely<Database>): Promise<boolean> {
+      const r = await trx
+        .updateTable('api_keys')
+        .set(toColumns(patch))
+        .where('id', '=', id)
+        .where('environment_id', '=', environmentId)
+        .where('key_hash', '=', fromHash)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
     },
     async find(id: string, environmentId: string, trx: Kysely<Database> = db): Promise<KeyRow | undefined> {
       const r = await trx.selectFrom('api_keys').selectAll().where('id', '=', id).where('environment_id', '=', environmentId).executeTakeFirst();

@@ -77,7 +77,7 @@ export const KeyViewSchema = Type.Object(
     createdBy: Type.Union([Type.Object({ id: Type.String(), name: Type.String(), email: Type.String() }), Type.Null()]),
     lastUsedAt: NullableString,
     revokedAt: NullableString,
-    previousSecretExpiresAt: Type.Union([Type.String(), Type.Null()], { description: 'Until when the secret replaced by the last roll still works' }),
+    previousSecretExpiresAt: Type.Union([Type.String(), Type.Null()], { description: 'Until when a secret replaced by a roll still works (the latest grace end; each replaced secret has its own)' }),
     theme: Type.Object({ logoId: NullableString, logoUrl: NullableString, primaryColour: NullableString, secondaryColour: NullableString }),
     allowedIps: Type.Array(Type.String()),
     allowedRedirectOrigins: Type.Array(Type.String()),

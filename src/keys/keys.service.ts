@@ -9,6 +9,7 @@ import { generateKey, hashKey, keyIdOf, publicIdOf, redactKey } from './key-form
 import {
   EXPIRING_SOON_DAYS,
   MAX_GRACE_SECONDS,
+  MAX_PREVIOUS_SECRETS,
   checkCidrs,
   checkColour,
   checkExpiry,
@@ -17,6 +18,7 @@ import {
   checkReference,
   keyStatus,
 } from './key-rules.js';
+import type { KeyChangesRepository } from './key-changes.repository.js';
 import type { KeyRow, KeysRepository } from './keys.repository.js';
 
 /** Theme fields as clients send them; `null` clears a field on update. */
@@ -88,10 +90,20 @@ export function createKeysService(deps: {
   environments: EnvironmentsService;
   logos: LogosService;
   staff: StaffService;
-  /** Drops a key from every node's verification cache. */
+  /** The store's key change feed: every change is recorded in its own transaction, for every node to follow. */
+  changes: Pick<KeyChangesRepository, 'record'>;
+  /** Drops a key from this node's verification cache at once (and others', through Redis when present). */
   invalidate: (keyId: string) => Promise<void>;
 }) {
-  const { repo, clock, audit, environments, logos, staff, invalidate } = deps;
+  const { repo, clock, audit, environments, logos, staff, changes: feed, invalidate } = deps;
+
+  /** The end of the latest grace still running, or null. */
+  function graceEnd(r: KeyRow): string | null {
+    const now = clock.now().toISOString();
+    let end: string | null = null;
+    for (const p of r.previousSecrets) if (p.expiresAt > now && (end === null || p.expiresAt > end)) end = p.expiresAt;
+    return end;
+  }
 
   async function environment(environmentId: string) {
     const env = await environments.findById(environmentId);
@@ -123,7 +135,7 @@ export function createKeysService(deps: {
         createdBy: creator ? { id: creator.id, name: creator.name, email: creator.email } : null,
         lastUsedAt: r.lastUsedAt,
         revokedAt: r.revokedAt,
-        previousSecretExpiresAt: r.previousExpiresAt && r.previousExpiresAt > clock.now().toISOString() ? r.previousExpiresAt : null,
+        previousSecretExpiresAt: graceEnd(r),
         theme: { logoId: r.logoId, logoUrl: sha ? logoUrl(sha) : null, primaryColour: r.primaryColour, secondaryColour: r.secondaryColour },
         allowedIps: r.allowedIps,
         allowedRedirectOrigins: r.allowedRedirectOrigins,
@@ -188,8 +200,7 @@ export function createKeysService(deps: {
         purpose: input.purpose,
         keyHash: hashKey(key),
         last4: key.slice(-4),
-        previousKeyHash: null,
-        previousExpiresAt: null,
+        previousSecrets: [],
         expiresOn: input.expiresOn,
         revokedAt: null,
         logoId: theme.logoId ?? null,
@@ -206,6 +217,8 @@ export function createKeysService(deps: {
       };
       await repo.transaction(async (trx) => {
         await repo.insert(row, trx);
+        // A miss for this id may be cached on some node from a probe before it existed.
+        await feed.record(trx, [row.id], now);
         await audit.record(
           {
             environmentId,
@@ -218,7 +231,6 @@ export function createKeysService(deps: {
           trx,
         );
       });
-      // A miss for this id may be cached from a probe before it existed.
       await invalidate(row.id);
       return { key, view: await one(row) };
     },
@@ -282,6 +294,7 @@ export function createKeysService(deps: {
       const updatedAt = clock.now().toISOString();
       await repo.transaction(async (trx) => {
         await repo.update(id, environmentId, { ...patch, updatedAt }, trx);
+        await feed.record(trx, [id], updatedAt);
         await audit.record({ environmentId, actor, action: 'api_key.updated', targetType: 'api_key', targetId: id, changes }, trx);
       });
       await invalidate(id);
@@ -295,13 +308,18 @@ export function createKeysService(deps: {
       const now = clock.now().toISOString();
       await repo.transaction(async (trx) => {
         await repo.update(id, environmentId, { revokedAt: now, updatedAt: now }, trx);
+        await feed.record(trx, [id], now);
         await audit.record({ environmentId, actor, action: 'api_key.revoked', targetType: 'api_key', targetId: id, changes: { revokedAt: now } }, trx);
       });
       await invalidate(id);
       return one({ ...row, revokedAt: now, updatedAt: now });
     },
 
-    /** Issues a new secret for the key; the old one keeps working for `graceSeconds` (0 = stops now). */
+    /**
+     * Issues a new secret for the key; the replaced one keeps working for `graceSeconds` (0 = stops now).
+     * Earlier replaced secrets keep their own ends; at most MAX_PREVIOUS_SECRETS may be inside a grace at
+     * once, and a roll with a grace beyond that is refused (409) rather than silently ending one of them.
+     */
     async roll(environmentId: string, id: string, graceSeconds: number, actor: Actor): Promise<{ key: string; view: KeyView }> {
       if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_GRACE_SECONDS) {
         throw invalid([{ path: 'graceSeconds', message: `must be a whole number of seconds from 0 to ${MAX_GRACE_SECONDS} (30 days)` }]);
@@ -310,19 +328,29 @@ export function createKeysService(deps: {
       if (row.revokedAt) throw new AppError('conflict', 'A revoked key cannot be rolled.');
       const env = await environment(environmentId);
       if (keyStatus(row, dateIn(clock.now(), env.timeZone)) === 'expired') throw new AppError('conflict', 'An expired key cannot be rolled; create a new key.');
-      const { key } = generateKey(publicIdOf(id));
       const now = clock.now();
+      const nowIso = now.toISOString();
+      const live = row.previousSecrets.filter((p) => p.expiresAt > nowIso);
+      if (graceSeconds > 0 && live.length >= MAX_PREVIOUS_SECRETS) {
+        throw new AppError(
+          'conflict',
+          `This key already has ${MAX_PREVIOUS_SECRETS} replaced secrets inside their grace period; roll with no grace (0) or wait until the first grace ends.`,
+        );
+      }
+      const { key } = generateKey(publicIdOf(id));
+      const graceEndsAt = graceSeconds > 0 ? new Date(now.getTime() + graceSeconds * 1000).toISOString() : null;
       const patch: Partial<KeyRow> = {
         keyHash: hashKey(key),
         last4: key.slice(-4),
-        previousKeyHash: graceSeconds > 0 ? row.keyHash : null,
-        previousExpiresAt: graceSeconds > 0 ? new Date(now.getTime() + graceSeconds * 1000).toISOString() : null,
-        updatedAt: now.toISOString(),
+        previousSecrets: graceEndsAt ? [...live, { hash: row.keyHash, expiresAt: graceEndsAt }] : live,
+        updatedAt: nowIso,
       };
       await repo.transaction(async (trx) => {
-        await repo.update(id, environmentId, patch, trx);
+        // Conditional on the secret this roll replaces: of two concurrent rolls one wins, the other is told.
+        if (!(await repo.updateIfSecret(id, environmentId, row.keyHash, patch, trx))) throw new AppError('conflict', 'The key changed meanwhile; try again.');
+        await feed.record(trx, [id], nowIso);
         await audit.record(
-          { environmentId, actor, action: 'api_key.rolled', targetType: 'api_key', targetId: id, changes: { graceSeconds, previousSecretExpiresAt: patch.previousExpiresAt, last4: { from: row.last4, to: patch.last4 } } },
+          { environmentId, actor, action: 'api_key.rolled', targetType: 'api_key', targetId: id, changes: { graceSeconds, previousSecretExpiresAt: graceEndsAt, last4: { from: row.last4, to: patch.last4 } } },
           trx,
         );
       });

@@ -1,17 +1,20 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { parsePreviousSecrets, type PreviousSecret } from './keys.repository.js';
 
 /** What a leaked-key report needs to know about a key: its hashes and whether it is still live. */
 export interface LeakCandidate {
   id: string;
   environmentId: string;
   keyHash: string;
-  previousKeyHash: string | null;
-  previousExpiresAt: string | null;
+  /** Replaced secrets, each with the end of its grace. */
+  previousSecrets: PreviousSecret[];
   revokedAt: string | null;
 }
 
 const CHUNK = 500;
+/** Attempts at ending one grace when concurrent rolls keep changing the list under it. */
+const CAS_ATTEMPTS = 5;
 
 /** SQL for leaked-key reports: batch look-up and conditional (race-safe) revocation. */
 export function createLeakedRepository(db: Kysely<Database>) {
@@ -22,18 +25,11 @@ export function createLeakedRepository(db: Kysely<Database>) {
       for (let i = 0; i < ids.length; i += CHUNK) {
         const rows = await db
           .selectFrom('api_keys')
-          .select(['id', 'environment_id', 'key_hash', 'previous_key_hash', 'previous_expires_at', 'revoked_at'])
+          .select(['id', 'environment_id', 'key_hash', 'previous_secrets', 'revoked_at'])
           .where('id', 'in', ids.slice(i, i + CHUNK))
           .execute();
         for (const r of rows) {
-          out.push({
-            id: r.id,
-            environmentId: r.environment_id,
-            keyHash: r.key_hash,
-            previousKeyHash: r.previous_key_hash,
-            previousExpiresAt: r.previous_expires_at,
-            revokedAt: r.revoked_at,
-          });
+          out.push({ id: r.id, environmentId: r.environment_id, keyHash: r.key_hash, previousSecrets: parsePreviousSecrets(r.previous_secrets), revokedAt: r.revoked_at });
         }
       }
       return out;
@@ -49,16 +45,27 @@ export function createLeakedRepository(db: Kysely<Database>) {
         .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
-    /** Ends a roll's grace period at once if the previous secret is still `previousHash`; true when this call did it. */
+    /**
+     * Ends the grace of the replaced secret `previousHash` at once, keeping the key's other secrets; true
+     * when this call did it. Compare-and-set on the stored list, so a concurrent roll is never undone.
+     */
     async endGraceIfLive(id: string, previousHash: string, now: string, trx: Kysely<Database>): Promise<boolean> {
-      const r = await trx
-        .updateTable('api_keys')
-        .set({ previous_key_hash: null, previous_expires_at: null, updated_at: now })
-        .where('id', '=', id)
-        .where('previous_key_hash', '=', previousHash)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) === 1;
+      for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+        const row = await trx.selectFrom('api_keys').select(['previous_secrets']).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+        if (!row) return false;
+        const list = parsePreviousSecrets(row.previous_secrets);
+        const kept = list.filter((p) => p.hash !== previousHash && p.expiresAt > now);
+        if (kept.length === list.filter((p) => p.expiresAt > now).length) return false;
+        const r = await trx
+          .updateTable('api_keys')
+          .set({ previous_secrets: JSON.stringify(kept), updated_at: now })
+          .where('id', '=', id)
+          .where('previous_secrets', '=', row.previous_secrets)
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(r.numUpdatedRows) === 1) return true;
+      }
+      return false;
     },
     transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
       return db.transaction().execute(fn);

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { Clock } from '../time.js';
+import type { KeyChangesRepository } from './key-changes.repository.js';
 import { keyIdOf, parseKey } from './key-format.js';
 import type { LeakedRepository } from './leaked.repository.js';
 
@@ -11,8 +12,7 @@ function sha256(s: string): Buffer {
   return createHash('sha256').update(s).digest();
 }
 
-function same(a: Buffer, hex: string | null): boolean {
-  if (hex === null) return false;
+function same(a: Buffer, hex: string): boolean {
   const b = Buffer.from(hex, 'hex');
   return a.length === b.length && timingSafeEqual(a, b);
 }
@@ -27,12 +27,14 @@ export function createLeakedKeysService(deps: {
   repo: LeakedRepository;
   audit: AuditService;
   clock: Clock;
-  /** Drops a key from every node's verification cache. */
+  /** The store's key change feed, written in each revoking transaction for every node to follow. */
+  changes: Pick<KeyChangesRepository, 'record'>;
+  /** Drops a key from this node's verification cache at once (and others', through Redis when present). */
   invalidate: (keyId: string) => Promise<void>;
   /** Counts revocations for /metrics. */
   onRevoked?: (count: number) => void;
 }) {
-  const { repo, audit, clock, invalidate, onRevoked } = deps;
+  const { repo, audit, clock, changes, invalidate, onRevoked } = deps;
   return {
     /** Revokes every live key among `keys` (anything else is ignored); returns how many keys were received. */
     async report(keys: string[], ip: string): Promise<{ received: number }> {
@@ -59,6 +61,7 @@ export function createLeakedKeysService(deps: {
           if (same(hash, row.keyHash)) {
             const done = await repo.transaction(async (trx) => {
               if (!(await repo.revokeIfLive(row.id, row.keyHash, nowIso, trx))) return false;
+              await changes.record(trx, [row.id], nowIso);
               await audit.record(
                 { environmentId: row.environmentId, actor, action: 'api_key.revoked', targetType: 'api_key', targetId: row.id, changes: { revokedAt: nowIso, reason: 'leaked' } },
                 trx,
@@ -68,10 +71,12 @@ export function createLeakedKeysService(deps: {
             if (done) touched.push(row.id);
             break;
           }
-          // The previous secret of a rolled key, still inside its grace period: end the grace, keep the new secret.
-          if (same(hash, row.previousKeyHash) && row.previousExpiresAt !== null && Date.parse(row.previousExpiresAt) > now.getTime()) {
+          // A replaced secret of a rolled key, still inside its grace period: end that grace, keep the other secrets.
+          const previous = row.previousSecrets.find((p) => same(hash, p.hash) && Date.parse(p.expiresAt) > now.getTime());
+          if (previous) {
             const done = await repo.transaction(async (trx) => {
-              if (!(await repo.endGraceIfLive(row.id, row.previousKeyHash!, nowIso, trx))) return false;
+              if (!(await repo.endGraceIfLive(row.id, previous.hash, nowIso, trx))) return false;
+              await changes.record(trx, [row.id], nowIso);
               await audit.record(
                 {
                   environmentId: row.environmentId,
@@ -79,7 +84,7 @@ export function createLeakedKeysService(deps: {
                   action: 'api_key.previous_secret_revoked',
                   targetType: 'api_key',
                   targetId: row.id,
-                  changes: { previousSecretExpiresAt: { from: row.previousExpiresAt, to: null }, reason: 'leaked' },
+                  changes: { previousSecretExpiresAt: { from: previous.expiresAt, to: null }, reason: 'leaked' },
                 },
                 trx,
               );

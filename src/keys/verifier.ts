@@ -35,8 +35,8 @@ export type VerifyResult = { ok: true; key: VerifiedKey } | { ok: false; code: V
 
 interface Cached {
   hash: Buffer;
-  previousHash: Buffer | null;
-  previousUntil: number;
+  /** Replaced secrets still inside their grace when cached, each with its own end (ms). */
+  previous: Array<{ hash: Buffer; until: number }>;
   revoked: boolean;
   expiresAtMs: number;
   environmentActive: boolean;
@@ -80,8 +80,7 @@ function toCached(r: KeyForVerification): Cached {
   };
   return {
     hash: Buffer.from(r.keyHash, 'hex'),
-    previousHash: r.previousKeyHash ? Buffer.from(r.previousKeyHash, 'hex') : null,
-    previousUntil: r.previousExpiresAt ? Date.parse(r.previousExpiresAt) : 0,
+    previous: r.previousSecrets.map((p) => ({ hash: Buffer.from(p.hash, 'hex'), until: Date.parse(p.expiresAt) })),
     revoked: r.revokedAt !== null,
     expiresAtMs,
     environmentActive: r.environment.active,
@@ -101,8 +100,10 @@ export function createVerifier(deps: {
   shared: SharedState;
   ttlMs: number;
   metrics?: Pick<Metrics, 'cache'>;
+  /** The store's change feed: until when (Date.now() ms) cached entries may be served. */
+  feed?: { freshUntil(): number };
 }) {
-  const { repo, clock, shared, ttlMs, metrics } = deps;
+  const { repo, clock, shared, ttlMs, metrics, feed } = deps;
   const cache = new Map<string, Entry>();
   const inflight = new Map<string, Promise<Cached | null>>();
   let epoch = 0;
@@ -119,9 +120,10 @@ export function createVerifier(deps: {
     if (!cached) return INVALID;
     const now = nowMs(clock);
     const hash = sha256(presented);
-    const current = timingSafeEqual(hash, cached.hash);
-    const previous = cached.previousHash !== null && timingSafeEqual(hash, cached.previousHash) && now < cached.previousUntil;
-    if (!current && !previous) return { ok: false, code: 'key_invalid', keyId: id };
+    // Every stored hash is compared, in constant time, whichever matches.
+    let match = timingSafeEqual(hash, cached.hash);
+    for (const p of cached.previous) if (timingSafeEqual(hash, p.hash) && now < p.until) match = true;
+    if (!match) return { ok: false, code: 'key_invalid', keyId: id };
     if (cached.revoked) return { ok: false, code: 'key_revoked', keyId: id };
     if (now >= cached.expiresAtMs) return { ok: false, code: 'key_expired', keyId: id };
     if (!cached.environmentActive) return { ok: false, code: 'key_invalid', keyId: id };
@@ -163,16 +165,31 @@ export function createVerifier(deps: {
       if (publicId === undefined) return MALFORMED;
       const id = keyIdOf(publicId);
       const entry = cache.get(id);
-      const hit = entry !== undefined && entry.until > Date.now();
+      const t = Date.now();
+      // A node that cannot read the change feed stops trusting its cache after a short bound (the store decides).
+      const hit = entry !== undefined && entry.until > t && (feed === undefined || t < feed.freshUntil());
       metrics?.cache(hit);
       if (hit) return check(entry.value, id, presented, ip);
       return lookup(id).then((cached) => check(cached, id, presented, ip));
     },
-    /** Drops a key from every node's cache (this node at once, others through the shared channel). */
+    /**
+     * Drops a key from this node's cache at once and, as an accelerator, from others through the shared
+     * channel (Redis); correctness does not depend on it: every node follows the store's change feed.
+     */
     async invalidate(id: string): Promise<void> {
       epoch++;
       cache.delete(id);
       await shared.publish(INVALIDATE_CHANNEL, id);
+    },
+    /** Drops keys changed by any writer (the change feed): no message, no store write. */
+    drop(ids: string[]): void {
+      epoch++;
+      for (const id of ids) cache.delete(id);
+    },
+    /** Drops every entry (the feed cannot say what changed). */
+    dropAll(): void {
+      epoch++;
+      cache.clear();
     },
     /** Store look-ups made so far (for tests and metrics). */
     stats: () => ({ lookups, cached: cache.size }),
