@@ -13,7 +13,7 @@ import { checkoutApiRoutes } from './checkout/checkout.routes.js';
 import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
 import { registerConsole } from './http/console.js';
-import { installErrorHandler, sendProblem } from './http/problems.js';
+import { clientErrorHandler, installErrorHandler, sendProblem } from './http/problems.js';
 import { ProblemSchema } from './http/schemas.js';
 import { securityHeaders } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
@@ -45,13 +45,21 @@ function requestIds(): () => string {
 
 /** Builds the HTTP application from its dependencies. Never listens; importing it has no side effects. */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+  const newRequestId = requestIds();
+  const { requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs } = deps.config;
   const app = Fastify({
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: deps.config.trustProxy,
     bodyLimit: 1024 * 1024,
-    genReqId: requestIds(),
+    genReqId: newRequestId,
     requestIdHeader: false,
+    // A client that stalls its headers or body is answered 408 and disconnected (Node checks the deadlines
+    // every connectionsCheckingInterval, so that is kept to a fraction of the shorter one).
+    requestTimeout: requestTimeoutMs,
+    keepAliveTimeout: keepAliveTimeoutMs,
+    http: { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.max(50, Math.min(2_000, Math.floor(headersTimeoutMs / 4))) },
+    clientErrorHandler: clientErrorHandler({ newRequestId, timeouts: { requestTimeoutMs }, log: deps.logger }),
     return503OnClosing: true,
     // URLs the router cannot even parse (bad %-encoding, an over-long id) answer problem+json like the rest.
     frameworkErrors: (err, _request, reply) => {
