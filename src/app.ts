@@ -29,6 +29,8 @@ import { sessionRoutes } from './staff/session.routes.js';
 import { publicApiRoutes } from './public-api/public-api.routes.js';
 
 const API_DESCRIPTION = `The FLOW public API. Authenticate with \`Authorization: Bearer <key>\` or \`X-API-Key: <key>\`.
+Both headers with different keys, or either header sent twice, is refused with 400 validation_failed naming
+the headers (the same key in both is accepted).
 Each key has one purpose; each purpose grants a fixed set of permissions (see each operation).
 Errors are application/problem+json with a stable \`code\`. Every /v1 answer carries RateLimit-Limit,
 RateLimit-Remaining and RateLimit-Reset headers.`;
@@ -85,7 +87,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       info: { title: 'FLOW API', version: '1.0.0', description: API_DESCRIPTION },
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'A FLOW API key: flow_<id>_<secret+checksum>' },
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'A FLOW API key: flow_<id>_<secret+checksum>. The scheme is case-insensitive; a bare key without a scheme (`Authorization: flow_…`) is also accepted; any other scheme is key_malformed.',
+          },
           apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
           session: { type: 'apiKey', in: 'cookie', name: 'flow_session', description: 'Staff console session; state changes also need X-CSRF-Token' },
         },
