@@ -61,7 +61,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     requestTimeout: requestTimeoutMs,
     keepAliveTimeout: keepAliveTimeoutMs,
     http: { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.max(50, Math.min(2_000, Math.floor(headersTimeoutMs / 4))) },
-    clientErrorHandler: clientErrorHandler({ newRequestId, timeouts: { requestTimeoutMs }, log: deps.logger }),
+    clientErrorHandler: clientErrorHandler({ newRequestId, timeouts: { requestTimeoutMs, headersTimeoutMs }, log: deps.logger }),
     return503OnClosing: true,
     // URLs the router cannot even parse (bad %-encoding, an over-long id) answer problem+json like the rest.
     frameworkErrors: (err, _request, reply) => {

@@ -90,13 +90,13 @@ export function installErrorHandler(app: FastifyInstance): void {
  * status the case calls for, and the contract code and field that say what was wrong. 408 and 431 keep
  * existing codes: the code says what to fix, the status is what HTTP prescribes.
  */
-function clientProblem(err: { code?: string }, timeouts: { requestTimeoutMs: number }): { status: number; err: AppError } {
+function clientProblem(err: { code?: string }, timeouts: { requestTimeoutMs: number; headersTimeoutMs: number }): { status: number; err: AppError } {
   const fix = (code: ErrorCode, detail: string, path: string, message: string) => new AppError(code, detail, [{ path, message }]);
   switch (err.code) {
     case 'HPE_HEADER_OVERFLOW':
       return { status: 431, err: fix('payload_too_large', 'The request headers are too large (at most 16 KiB in all).', 'headers', 'are larger than 16 KiB') };
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return { status: 408, err: fix('validation_failed', `The request did not arrive in full within ${timeouts.requestTimeoutMs / 1000} s.`, 'body', 'did not arrive in time') };
+      return { status: 408, err: fix('validation_failed', `The request did not arrive in time (headers within ${timeouts.headersTimeoutMs / 1000} s, all of it within ${timeouts.requestTimeoutMs / 1000} s).`, 'body', 'did not arrive in time') };
     case 'HPE_INVALID_CONTENT_LENGTH':
       return { status: 400, err: fix('validation_failed', 'The Content-Length header is not valid.', 'headers.content-length', 'must be one whole number') };
     case 'HPE_UNEXPECTED_CONTENT_LENGTH':
@@ -124,7 +124,7 @@ function clientProblem(err: { code?: string }, timeouts: { requestTimeoutMs: num
  * Fastify's `clientErrorHandler`: answers a request Node could not parse with problem+json (Fastify's default
  * writes `{"error":…}` as application/json), written on the raw socket since no Fastify request exists.
  */
-export function clientErrorHandler(deps: { newRequestId: () => string; timeouts: { requestTimeoutMs: number }; log: { debug(o: object, msg: string): void } }) {
+export function clientErrorHandler(deps: { newRequestId: () => string; timeouts: { requestTimeoutMs: number; headersTimeoutMs: number }; log: { debug(o: object, msg: string): void } }) {
   return (error: Error & { code?: string }, socket: Socket): void => {
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
     // A response already under way (e.g. the app answered before the body finished) cannot get a second one.

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { buildTestApp, type TestApp } from '../helpers.js';
 
 // Real sockets on loopback, writing bytes no HTTP client library would send: Node's parser refuses them
@@ -105,4 +106,16 @@ describe('stalled requests and idle connections are closed', () => {
     expect(a.status).toBe(200);
     expect(a.closed).toBe(true);
   }, 15_000);
+});
+
+describe('timeout configuration', () => {
+  it('defaults to 60 s per request, 15 s for headers, 5 s keep-alive, and refuses bad values naming the variable', () => {
+    expect(loadConfig({})).toMatchObject({ requestTimeoutMs: 60_000, headersTimeoutMs: 15_000, keepAliveTimeoutMs: 5_000 });
+    // The headers' deadline never exceeds the request's (Node refuses that).
+    expect(loadConfig({ FLOW_REQUEST_TIMEOUT_MS: '5000' })).toMatchObject({ requestTimeoutMs: 5_000, headersTimeoutMs: 5_000 });
+    for (const [name, value] of [['FLOW_REQUEST_TIMEOUT_MS', '0'], ['FLOW_REQUEST_TIMEOUT_MS', '30s'], ['FLOW_KEEP_ALIVE_TIMEOUT_MS', '-1']]) {
+      expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+      expect(() => loadConfig({ [name]: value })).toThrow(name);
+    }
+  });
 });

@@ -122,6 +122,11 @@ describe('logo uploads cannot exhaust the server', () => {
     const a = await upload('figma.svg', Buffer.from(figma));
     expect(a.res.statusCode, a.res.body).toBe(201);
     expect(a.res.json()).toMatchObject({ width: 512, height: 171 });
+    // What Illustrator writes: a prolog, a DOCTYPE, comments, a CDATA stylesheet with a gradient, entities in text.
+    const illustrator = `<?xml version="1.0" encoding="utf-8"?>\n<!-- Generator: Adobe Illustrator -->\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n<svg version="1.1" id="Layer_1" ${SVG} x="0px" y="0px" viewBox="0 0 400 100" xml:space="preserve"><style type="text/css"><![CDATA[ .st0{fill:url(#g1);} .st1{font-family:'Arial';} ]]></style><linearGradient id="g1" gradientUnits="userSpaceOnUse" x1="0" y1="0" x2="400" y2="0"><stop offset="0" style="stop-color:#0A7"/><stop offset="1" style="stop-color:#FC0"/></linearGradient><rect class="st0" width="400" height="100"/><text class="st1" x="10" y="60">Leisure &amp; Co &#8212;</text></svg>`;
+    const ai = await upload('illustrator.svg', Buffer.from(illustrator));
+    expect(ai.res.statusCode, ai.res.body).toBe(201);
+    expect(ai.res.json()).toMatchObject({ width: 512, height: 128 });
     // A print-size canvas is rendered at 1024 px on its long side, not at its declared 6,000 px × 2.
     const big = await upload('print.svg', Buffer.from(`<svg ${SVG} width="6000" height="3000"><rect width="6000" height="3000" fill="#c00"/></svg>`));
     expect(big.res.statusCode, big.res.body).toBe(201);
