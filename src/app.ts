@@ -13,7 +13,7 @@ import { checkoutApiRoutes } from './checkout/checkout.routes.js';
 import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
 import { registerConsole } from './http/console.js';
-import { installErrorHandler, sendProblem } from './http/problems.js';
+import { clientErrorHandler, installErrorHandler, sendProblem } from './http/problems.js';
 import { ProblemSchema } from './http/schemas.js';
 import { securityHeaders } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
@@ -29,6 +29,8 @@ import { sessionRoutes } from './staff/session.routes.js';
 import { publicApiRoutes } from './public-api/public-api.routes.js';
 
 const API_DESCRIPTION = `The FLOW public API. Authenticate with \`Authorization: Bearer <key>\` or \`X-API-Key: <key>\`.
+Both headers with different keys, or either header sent twice, is refused with 400 validation_failed naming
+the headers (the same key in both is accepted).
 Each key has one purpose; each purpose grants a fixed set of permissions (see each operation).
 Errors are application/problem+json with a stable \`code\`. Every /v1 answer carries RateLimit-Limit,
 RateLimit-Remaining and RateLimit-Reset headers.`;
@@ -45,13 +47,21 @@ function requestIds(): () => string {
 
 /** Builds the HTTP application from its dependencies. Never listens; importing it has no side effects. */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+  const newRequestId = requestIds();
+  const { requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs } = deps.config;
   const app = Fastify({
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: deps.config.trustProxy,
     bodyLimit: 1024 * 1024,
-    genReqId: requestIds(),
+    genReqId: newRequestId,
     requestIdHeader: false,
+    // A client that stalls its headers or body is answered 408 and disconnected (Node checks the deadlines
+    // every connectionsCheckingInterval, so that is kept to a fraction of the shorter one).
+    requestTimeout: requestTimeoutMs,
+    keepAliveTimeout: keepAliveTimeoutMs,
+    http: { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.max(50, Math.min(2_000, Math.floor(headersTimeoutMs / 4))) },
+    clientErrorHandler: clientErrorHandler({ newRequestId, timeouts: { requestTimeoutMs, headersTimeoutMs }, log: deps.logger }),
     return503OnClosing: true,
     // URLs the router cannot even parse (bad %-encoding, an over-long id) answer problem+json like the rest.
     frameworkErrors: (err, _request, reply) => {
@@ -77,7 +87,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       info: { title: 'FLOW API', version: '1.0.0', description: API_DESCRIPTION },
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'A FLOW API key: flow_<id>_<secret+checksum>' },
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'A FLOW API key: flow_<id>_<secret+checksum>. The scheme is case-insensitive; a bare key without a scheme (`Authorization: flow_…`) is also accepted; any other scheme is key_malformed.',
+          },
           apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
           session: { type: 'apiKey', in: 'cookie', name: 'flow_session', description: 'Staff console session; state changes also need X-CSRF-Token' },
         },

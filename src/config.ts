@@ -34,6 +34,13 @@ export interface Config {
   expiryCheckMs: number;
   /** Leaked-key reports allowed per client address per minute. */
   leakedReportsPerMinute: number;
+  /**
+   * HTTP timeouts (ms): the whole request (headers and body) must arrive within `requestTimeoutMs`, its
+   * headers within `headersTimeoutMs`; an idle keep-alive connection closes after `keepAliveTimeoutMs`.
+   */
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
 }
 
 /** A configuration value that stops the process at start. */
@@ -106,6 +113,13 @@ function trustProxy(env: NodeJS.ProcessEnv): Config['trustProxy'] {
   return list;
 }
 
+function httpTimeouts(env: NodeJS.ProcessEnv): Pick<Config, 'requestTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs'> {
+  const requestTimeoutMs = int(env, 'FLOW_REQUEST_TIMEOUT_MS', 60_000, 1_000, 3_600_000);
+  // Node requires the headers' deadline to fall within the request's.
+  const headersTimeoutMs = Math.min(15_000, requestTimeoutMs);
+  return { requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs: int(env, 'FLOW_KEEP_ALIVE_TIMEOUT_MS', 5_000, 1_000, 600_000) };
+}
+
 /** Parses and validates the configuration once; throws ConfigError with a message naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = (env.LOG_LEVEL ?? 'info') as Config['logLevel'];
@@ -145,5 +159,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: metricsToken(env),
     expiryCheckMs: int(env, 'FLOW_EXPIRY_CHECK_MS', 3_600_000, 0, 86_400_000),
     leakedReportsPerMinute: int(env, 'FLOW_LEAKED_REPORTS_PER_MINUTE', 10, 1, 100_000),
+    ...httpTimeouts(env),
   };
 }

@@ -33,15 +33,41 @@ const DETAIL: Partial<Record<ErrorCode, string>> = {
   ip_not_allowed: 'Calls with this API key are not allowed from this address.',
 };
 
-function presentedKey(request: FastifyRequest): string | undefined {
-  const auth = request.headers.authorization;
-  if (auth !== undefined) {
-    // The scheme is case-insensitive (RFC 9110 §11.1).
-    if (auth.length > 7 && auth.charCodeAt(6) === 32 && auth.slice(0, 6).toLowerCase() === 'bearer') return auth.slice(7).trim();
-    return auth.trim() === '' ? undefined : auth;
-  }
+const TWO_KEYS = new AppError('validation_failed', 'Send the API key in one header: Authorization and X-API-Key carry different keys.', [
+  { path: 'headers.authorization', message: 'carries a different key than X-API-Key' },
+  { path: 'headers.x-api-key', message: 'carries a different key than Authorization' },
+]);
+const repeated = (name: string) => new AppError('validation_failed', `Send the ${name} header once.`, [{ path: `headers.${name.toLowerCase()}`, message: 'was sent more than once' }]);
+
+/**
+ * The key a /v1 call presents, or why the headers are ambiguous. Accepted: `Authorization: Bearer <key>`
+ * (scheme in any case, any spaces around), `X-API-Key: <key>`, both with the same key, and a bare FLOW key
+ * as the Authorization value (clients configured that way before the scheme was required keep working).
+ * Refused, never resolved by picking one: two different keys, either header sent twice (Node keeps only
+ * the first Authorization and joins X-API-Key values with ", ", so both are checked on the raw headers).
+ */
+function presentedKey(request: FastifyRequest): string | undefined | AppError {
+  let auth = request.headers.authorization;
   const header = request.headers['x-api-key'];
-  return typeof header === 'string' && header !== '' ? header : undefined;
+  if (auth !== undefined && authorizationRepeated(request.raw.rawHeaders)) return repeated('Authorization');
+  if (typeof header === 'string' && header.includes(',')) return repeated('X-API-Key');
+  if (auth !== undefined) {
+    auth = auth.trim();
+    // The scheme is case-insensitive (RFC 9110 §11.1); a bare key has no space in it.
+    const space = auth.indexOf(' ');
+    if (space === 6 && auth.slice(0, 6).toLowerCase() === 'bearer') auth = auth.slice(7).trim();
+    if (auth === '') auth = undefined;
+  }
+  const apiKey = typeof header === 'string' && header.trim() !== '' ? header.trim() : undefined;
+  if (auth !== undefined && apiKey !== undefined && auth !== apiKey) return TWO_KEYS;
+  return auth ?? apiKey;
+}
+
+/** Whether Authorization appears more than once (cheap: a length test before any string compare). */
+function authorizationRepeated(raw: string[]): boolean {
+  let seen = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].length === 13 && raw[i].toLowerCase() === 'authorization' && ++seen > 1) return true;
+  return false;
 }
 
 function rateHeaders(reply: FastifyReply, r: { limit: number; remaining: number; resetSeconds: number }): void {
@@ -117,7 +143,9 @@ export function createApiKeyAuth(deps: {
    */
   return function gateFor(permission: Permission | undefined) {
     return function apiKeyAuth(request: FastifyRequest, reply: FastifyReply, done: HookDone): void {
-      settle(verifier.verify(presentedKey(request), request.ip), (result) => afterVerify(request, reply, permission, result, done), done);
+      const presented = presentedKey(request);
+      if (presented instanceof AppError) return done(presented);
+      settle(verifier.verify(presented, request.ip), (result) => afterVerify(request, reply, permission, result, done), done);
     };
   };
 }

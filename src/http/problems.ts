@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, problem, type ErrorCode, type FieldError } from '../errors.js';
 import { isOutage } from '../shared/outage.js';
@@ -82,3 +83,64 @@ export function installErrorHandler(app: FastifyInstance): void {
     return sendProblem(reply, appErr);
   });
 }
+
+/**
+ * What Node's HTTP parser refuses before Fastify sees a request (header too large, a NUL in a header, a bad
+ * Content-Length, Content-Length with Transfer-Encoding, a request that did not arrive in time): the HTTP
+ * status the case calls for, and the contract code and field that say what was wrong. 408 and 431 keep
+ * existing codes: the code says what to fix, the status is what HTTP prescribes.
+ */
+function clientProblem(err: { code?: string }, timeouts: { requestTimeoutMs: number; headersTimeoutMs: number }): { status: number; err: AppError } {
+  const fix = (code: ErrorCode, detail: string, path: string, message: string) => new AppError(code, detail, [{ path, message }]);
+  switch (err.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return { status: 431, err: fix('payload_too_large', 'The request headers are too large (at most 16 KiB in all).', 'headers', 'are larger than 16 KiB') };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { status: 408, err: fix('validation_failed', `The request did not arrive in time (headers within ${timeouts.headersTimeoutMs / 1000} s, all of it within ${timeouts.requestTimeoutMs / 1000} s).`, 'body', 'did not arrive in time') };
+    case 'HPE_INVALID_CONTENT_LENGTH':
+      return { status: 400, err: fix('validation_failed', 'The Content-Length header is not valid.', 'headers.content-length', 'must be one whole number') };
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+      return { status: 400, err: fix('validation_failed', 'Send either Content-Length or Transfer-Encoding, not both.', 'headers.content-length', 'must not be sent with Transfer-Encoding') };
+    case 'HPE_INVALID_TRANSFER_ENCODING':
+      // Also what llhttp reports for Content-Length sent together with Transfer-Encoding (request smuggling).
+      return { status: 400, err: fix('validation_failed', 'The Transfer-Encoding header is not valid, or was sent with Content-Length.', 'headers.transfer-encoding', 'must be chunked and not sent with Content-Length') };
+    case 'HPE_INVALID_HEADER_TOKEN':
+    case 'HPE_LF_EXPECTED':
+    case 'HPE_CR_EXPECTED':
+      return { status: 400, err: fix('validation_failed', 'A request header is malformed (e.g. a NUL or control character in a name or value).', 'headers', 'contain a malformed header') };
+    case 'HPE_INVALID_CHUNK_SIZE':
+    case 'HPE_INVALID_EOF_STATE':
+      return { status: 400, err: fix('validation_failed', 'The chunked request body is malformed.', 'body', 'is not valid chunked encoding') };
+    case 'HPE_INVALID_METHOD':
+      return { status: 400, err: fix('validation_failed', 'The request method is not valid.', 'method', 'is not a valid HTTP method') };
+    case 'HPE_INVALID_URL':
+      return { status: 400, err: fix('validation_failed', 'The request target is not valid.', 'url', 'is not a valid URL') };
+    default:
+      return { status: 400, err: fix('validation_failed', 'The request is not valid HTTP/1.1.', 'request', 'is not valid HTTP/1.1') };
+  }
+}
+
+/**
+ * Fastify's `clientErrorHandler`: answers a request Node could not parse with problem+json (Fastify's default
+ * writes `{"error":…}` as application/json), written on the raw socket since no Fastify request exists.
+ */
+export function clientErrorHandler(deps: { newRequestId: () => string; timeouts: { requestTimeoutMs: number; headersTimeoutMs: number }; log: { debug(o: object, msg: string): void } }) {
+  return (error: Error & { code?: string }, socket: Socket): void => {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    // A response already under way (e.g. the app answered before the body finished) cannot get a second one.
+    const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (socket.writable && !inFlight?.headersSent) {
+      const requestId = deps.newRequestId();
+      const { status, err } = clientProblem(error, deps.timeouts);
+      deps.log.debug({ reqId: requestId, status, parserCode: error.code }, 'malformed or incomplete request');
+      const body = JSON.stringify({ ...problem(err, requestId), status });
+      socket.write(
+        `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nContent-Type: ${PROBLEM_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+          `X-Request-Id: ${requestId}\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+      );
+    }
+    socket.destroy();
+  };
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };

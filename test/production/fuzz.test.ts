@@ -107,8 +107,10 @@ describe('fuzz: random headers, keys and bodies against /v1 and /admin/v1', () =
       const presented = keyChoice === 0 ? key : keyChoice === 1 ? mutate(key) : keyChoice === 2 ? generateKey(publicId).key : keyChoice === 3 ? randString(r) : undefined;
       const headers: Record<string, string> = {};
       if (presented !== undefined) {
-        if (r.chance(0.5)) headers.authorization = r.pick(['Bearer ', 'bearer ', 'Basic ', '', 'Bearer  ']) + presented;
+        if (r.chance(0.5)) headers.authorization = r.pick(['Bearer ', 'bearer ', 'Basic ', '', 'Bearer  ', 'BEARER   ']) + presented;
         else headers['x-api-key'] = presented;
+        // Both headers, the second with the same key or another one: a different key must never be ignored.
+        if (r.chance(0.1)) headers[headers.authorization === undefined ? 'authorization' : 'x-api-key'] = r.chance(0.5) ? presented : mutate(key);
       }
       const goodCookie = r.chance(0.6);
       if (goodCookie) headers.cookie = session.cookie;
@@ -161,7 +163,10 @@ describe('fuzz: random headers, keys and bodies against /v1 and /admin/v1', () =
       if (status < 300) {
         // What may succeed, and only with the right credentials.
         // The exact key, as X-API-Key or as the Authorization value (Bearer scheme in any case, extra spaces trimmed, or bare).
-        const exactKey = presented === key && (headers['x-api-key'] === key || /^([Bb][Ee][Aa][Rr][Ee][Rr] +)?$/.test(headers.authorization?.slice(0, -key.length) ?? 'x'));
+        // Both headers only when both carry it.
+        const viaAuth = headers.authorization !== undefined && headers.authorization.endsWith(key) && /^(bearer +)?$/i.test(headers.authorization.slice(0, -key.length));
+        const viaHeader = headers['x-api-key'] === key;
+        const exactKey = presented === key && (headers.authorization === undefined ? viaHeader : headers['x-api-key'] === undefined ? viaAuth : viaAuth && viaHeader);
         if (path.startsWith('/v1/') && path !== '/v1/keys/revoke-leaked' && method !== 'OPTIONS' && !exactKey) failures.push(`${where}: accepted without the key`);
         if (path.startsWith('/admin/v1/') && path !== '/admin/v1/session' && !goodCookie) failures.push(`${where}: accepted without a session`);
         if (path.startsWith('/admin/v1/') && path !== '/admin/v1/session' && !['GET', 'HEAD', 'OPTIONS'].includes(method) && !goodCsrf) failures.push(`${where}: state change without CSRF`);
