@@ -522,6 +522,7 @@ export function createImportsService(deps: {
         if (format === 'csv') {
           const header = await readCsvHeader(file);
           if (!header) throw invalid([{ path: 'body', message: 'has no header line' }]);
+          if ('error' in header) throw invalid([{ path: 'body', message: 'has an unreadable header line' }], header.error);
           if (header.missing.length > 0) {
             throw invalid(
               header.missing.map((h) => ({ path: h, message: 'required column is missing from the CSV header' })),
