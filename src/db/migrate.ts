@@ -5,6 +5,7 @@ import { publicApiMigration } from './migrations/0002-public-api.js';
 import { checkoutMigration } from './migrations/0003-checkout.js';
 import { importErrorValuesMigration } from './migrations/0004-import-error-values.js';
 import { importRunnerMigration } from './migrations/0005-import-runner.js';
+import { importFairnessMigration } from './migrations/0008-import-fairness.js';
 
 /** A migration that may differ by engine (e.g. blob vs bytea). */
 export type PortableMigration = (dialect: DialectName) => Migration;
@@ -16,6 +17,7 @@ const MIGRATIONS: Array<[string, PortableMigration]> = [
   ['0003-checkout', checkoutMigration],
   ['0004-import-error-values', importErrorValuesMigration],
   ['0005-import-runner', importRunnerMigration],
+  ['0008-import-fairness', importFairnessMigration],
 ];
 
 /** Brings the store's schema up to date; safe to run on every start and from several nodes. */

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanCsv } from '../../src/imports/csv-scanner.js';
@@ -22,13 +23,41 @@ describe('CSV conformance: csv-spectrum 2.0.0', () => {
       const published: unknown = JSON.parse(fs.readFileSync(path.join(SPECTRUM, 'json', `${name}.json`), 'utf8'));
       const expected = (Array.isArray(published) ? published : [published]) as Array<Record<string, string>>;
       const fixed = expected.map((r) => ({ ...r, ...ERRATA[name] }));
-      const records = [];
-      for await (const batch of scanCsv(path.join(SPECTRUM, 'csvs', `${name}.csv`))) records.push(...batch);
-      for (const r of records) expect(r.error).toBeUndefined();
-      const [header, ...rows] = records.map((r) => r.fields);
-      expect(rows.map((f) => Object.fromEntries(header.map((h, i) => [h, f[i]])))).toEqual(fixed);
+      // Read whole, and cut into chunks of 1, 2 and 3 bytes: a CRLF, an escaped quote or a UTF-8 sequence split
+      // across chunks reads the same.
+      for (const highWaterMark of [64 * 1024, 1, 2, 3]) {
+        const records = [];
+        for await (const batch of scanCsv(path.join(SPECTRUM, 'csvs', `${name}.csv`), { highWaterMark })) records.push(...batch);
+        for (const r of records) expect(r.error).toBeUndefined();
+        const [header, ...rows] = records.map((r) => r.fields);
+        expect(rows.map((f) => Object.fromEntries(header.map((h, i) => [h, f[i]]))), `chunks of ${highWaterMark}`).toEqual(fixed);
+      }
     });
   }
+});
+
+describe('CSV reader: line numbers and recovery', () => {
+  it('numbers each record by its first line (CRLF, LF, lone CR, quoted breaks, blank lines) and resumes after an unclosed quote, whatever the chunk size', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flow-csv-'));
+    const file = path.join(dir, 'lines.csv');
+    fs.writeFileSync(file, 'h1,h2\r\na,"b\r\nc"\r\n\r\nd,e\rf,g\nx,"multi\nline",y,"open\nz,w\n');
+    try {
+      for (const highWaterMark of [64 * 1024, 1, 2, 3, 5]) {
+        const got = [];
+        for await (const batch of scanCsv(file, { highWaterMark })) got.push(...batch);
+        expect(got, `chunks of ${highWaterMark}`).toEqual([
+          { line: 1, fields: ['h1', 'h2'] },
+          { line: 2, fields: ['a', 'b\r\nc'] },
+          { line: 5, fields: ['d', 'e'] },
+          { line: 6, fields: ['f', 'g'] },
+          { line: 7, fields: [], error: { column: 3, reason: 'opens a quote (") that is never closed' } },
+          { line: 9, fields: ['z', 'w'] },
+        ]);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('member import: one physical record = one row', () => {
