@@ -90,7 +90,7 @@ export function importsRoutes(deps: { imports: ImportsService }): FastifyPluginA
       'members:import',
       ['Member imports'],
       'Download the error report (CSV)',
-      'One line per rejected row: `row,field,reason,value` (row numbers count the CSV header as row 1; value is the rejected cell, cut to 200 characters). Cells that a spreadsheet would run as a formula (starting with = + - @) are prefixed with an apostrophe.',
+      'One line per rejected row: `row,field,reason,value` (CSV: the line each record starts on, the header being line 1; value is the rejected cell, cut to 200 characters). Cells that a spreadsheet would run as a formula (starting with = + - @) are prefixed with an apostrophe.',
     );
     app.get(
       '/v1/member-imports/:id/errors',

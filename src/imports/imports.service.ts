@@ -617,8 +617,10 @@ export function createImportsService(deps: {
       await fs.promises.rm(spoolFile(job), { force: true });
       throw err;
     }
+    // The answer is the job as queued: enqueue may start it at once (and mutate it).
+    const answer = view(job);
     enqueue(job);
-    return view(job);
+    return answer;
   }
 
   /**

@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, capturedLogs, type TestApp } from '../helpers.js';
 import { auth, makeWorld, type ApiWorld } from './fixtures.js';
 
+/** The columns of a job row another node is running (nothing done yet). */
+const NO_COUNTS = { dry_run: 0, format: 'csv' as const, committed_through_row: 0, rows_read: 0, rows_created: 0, rows_updated: 0, rows_unchanged: 0, rows_rejected: 0, failure: null, finished_at: null };
+
 describe('member import queue: idempotency, caps per environment, fairness between environments', () => {
   let t: TestApp;
   let a: ApiWorld;
@@ -64,7 +67,7 @@ describe('member import queue: idempotency, caps per environment, fairness betwe
     for (const id of ids) {
       await db
         .insertInto('import_jobs')
-        .values({ id, environment_id: a.env.id, api_key_id: null, status: 'running', dry_run: 0, format: 'csv', committed_through_row: 0, created_at: now, updated_at: now, runner: 'node-2|1|x', spool_bytes: 1000 })
+        .values({ id, environment_id: a.env.id, api_key_id: null, status: 'running', ...NO_COUNTS, created_at: now, updated_at: now, runner: 'node-2|1|x', spool_bytes: 1000 })
         .execute();
     }
     try {
@@ -91,7 +94,7 @@ describe('member import queue: idempotency, caps per environment, fairness betwe
     const cap = t.deps.imports.options.maxSpoolBytesPerEnvironment;
     await db
       .insertInto('import_jobs')
-      .values({ id: 'imp_capBytes00000001', environment_id: a.env.id, api_key_id: null, status: 'queued', dry_run: 0, format: 'csv', committed_through_row: 0, created_at: now, updated_at: now, runner: 'node-2|1|x', spool_bytes: cap - 1000 })
+      .values({ id: 'imp_capBytes00000001', environment_id: a.env.id, api_key_id: null, status: 'queued', ...NO_COUNTS, created_at: now, updated_at: now, runner: 'node-2|1|x', spool_bytes: cap - 1000 })
       .execute();
     try {
       const before = await jobCount(a);
