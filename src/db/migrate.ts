@@ -6,6 +6,7 @@ import { checkoutMigration } from './migrations/0003-checkout.js';
 import { importErrorValuesMigration } from './migrations/0004-import-error-values.js';
 import { importRunnerMigration } from './migrations/0005-import-runner.js';
 import { keyChangesMigration } from './migrations/0006-key-changes.js';
+import { importFairnessMigration } from './migrations/0008-import-fairness.js';
 
 /** A migration that may differ by engine (e.g. blob vs bytea). */
 export type PortableMigration = (dialect: DialectName) => Migration;
@@ -18,6 +19,7 @@ const MIGRATIONS: Array<[string, PortableMigration]> = [
   ['0004-import-error-values', importErrorValuesMigration],
   ['0005-import-runner', importRunnerMigration],
   ['0006-key-changes', keyChangesMigration],
+  ['0008-import-fairness', importFairnessMigration],
 ];
 
 /**

@@ -237,6 +237,8 @@ export interface ImportJobsTable {
   finished_at: string | null;
   /** The process holding the job (0005); every progress write is conditional on it. */
   runner: string | null;
+  /** Size of the job's spool file (0008), counted against the environment's spool cap while the job is unfinished. */
+  spool_bytes: number;
 }
 
 export interface ImportErrorsTable {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
-import { parse, type CsvError, type Options } from 'csv-parse';
-import { fieldOf, REQUIRED_HEADERS, CSV_HEADER, type ImportField, type RawRow, type RowError } from './import-fields.js';
+import { scanCsv } from './csv-scanner.js';
+import { cellPreview, fieldOf, REQUIRED_HEADERS, CSV_HEADER, type ImportField, type RawRow, type RowError } from './import-fields.js';
 
 /** The body formats an import takes. */
 export type ImportFormat = 'csv' | 'json' | 'ndjson';
@@ -9,103 +9,72 @@ export type ImportFormat = 'csv' | 'json' | 'ndjson';
 /** One item read from a file: a row's raw values, or an error that rejects the row before validation. */
 export type ParsedItem = { row: number; raw: RawRow } | { row: number; error: RowError };
 
-/** The largest single record (row, JSON object or line) read; bigger ones are rejected, bounding memory. */
+/** The largest JSON object or NDJSON line read; bigger ones are rejected, bounding memory (CSV: csv-scanner.ts). */
 export const MAX_RECORD_CHARS = 64 * 1024;
 
 /** What the first line of a CSV says: the field of each column and the required headers missing. */
 export interface CsvHeader {
   columns: Array<ImportField | undefined>;
+  /** The header text of each column. */
+  names: string[];
   missing: string[];
 }
 
 function headerOf(record: string[]): CsvHeader {
   const columns = record.map((h) => fieldOf(h));
   const missing = REQUIRED_HEADERS.filter((f) => !columns.includes(f)).map((f) => CSV_HEADER[f]);
-  return { columns, missing };
+  return { columns, names: record.map((h) => h.trim()), missing };
 }
 
-function csvParser() {
-  return parse({
-    bom: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    skip_records_with_error: true,
-    max_record_size: MAX_RECORD_CHARS,
-  });
+/** What a column is called in the error report: its field's contract header, else the file's own header. */
+function columnName(header: CsvHeader, column: number): string {
+  if (column < 0) return 'row';
+  const f = header.columns[column];
+  if (f !== undefined) return CSV_HEADER[f];
+  return header.names[column] || `column ${column + 1}`;
 }
 
-/** Reads only the header line of a spooled CSV. */
-export async function readCsvHeader(file: string): Promise<CsvHeader | undefined> {
-  const input = fs.createReadStream(file, { highWaterMark: 64 * 1024 });
-  const parser = input.pipe(csvParser());
-  try {
-    for await (const record of parser as AsyncIterable<string[]>) return headerOf(record);
-    return undefined;
-  } finally {
-    input.destroy();
-    parser.destroy();
+/** Why the header line of a spooled CSV cannot be used, or its columns; undefined for a file with no line. */
+export async function readCsvHeader(file: string): Promise<CsvHeader | { error: string } | undefined> {
+  for await (const batch of scanCsv(file)) {
+    const first = batch[0];
+    if (first.error) return { error: `The CSV header line ${first.error.reason}.` };
+    return headerOf(first.fields);
   }
+  return undefined;
 }
 
 /**
- * Streams a CSV file as batches of rows (one batch per chunk read, so no promise per row). Row numbers count
- * the header as row 1 (spreadsheet numbering); records the parser cannot read (bad quoting, oversized) become
- * row errors in their place and parsing continues with the next record.
+ * Streams a CSV file as batches of rows (one batch per 64 KiB read, so no promise per row). A row is one
+ * physical record, numbered by the line it starts on (the header is line 1); a record the reader rejects
+ * (over-long field or record, unclosed quote) becomes one row error in its place, naming its column.
  */
 export async function* parseCsv(file: string): AsyncGenerator<ParsedItem[]> {
-  let out: ParsedItem[] = [];
-  let records = 0;
-  let skips = 0;
   let header: CsvHeader | undefined;
-  let failure: Error | undefined;
-  const parser = parse({
-    bom: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    skip_records_with_error: true,
-    max_record_size: MAX_RECORD_CHARS,
-    // Both hooks run synchronously in file order while a chunk is parsed: rows and errors keep their order.
-    on_record: (record: string[]) => {
-      records++;
-      if (!header) header = headerOf(record);
-      else {
-        const values: RawRow['values'] = {};
-        const cols = header.columns;
-        for (let i = 0; i < cols.length && i < record.length; i++) {
-          const f = cols[i];
-          if (f !== undefined) values[f] = record[i];
-        }
-        out.push({ row: records + skips, raw: { values, refs: [] } });
+  for await (const batch of scanCsv(file)) {
+    const out: ParsedItem[] = [];
+    for (const record of batch) {
+      const row = record.line;
+      if (!header) {
+        if (record.error) throw new Error(`CSV header unreadable: ${record.error.reason}`);
+        header = headerOf(record.fields);
+        continue;
       }
-      return null; // collected here; nothing goes to the stream's readable side
-    },
-    on_skip: (err: CsvError | undefined) => {
-      skips++;
-      const reason = err?.code === 'CSV_MAX_RECORD_SIZE' ? `is longer than ${MAX_RECORD_CHARS} characters` : `cannot be read as CSV (${(err?.message ?? 'bad quoting').split(':')[0]})`;
-      const row = records + skips;
-      if (header) out.push({ row, error: { row, field: 'row', reason } });
-      return undefined;
-    },
-  } as unknown as Options);
-  parser.on('error', (err: Error) => (failure = err));
-  parser.resume();
-  // 64 KiB at a time: a batch of some hundreds of rows, so little is held between database round trips.
-  const input = fs.createReadStream(file, { highWaterMark: 64 * 1024 });
-  try {
-    for await (const chunk of input as AsyncIterable<Buffer>) {
-      await new Promise<void>((resolve) => parser.write(chunk, () => resolve()));
-      if (failure) throw failure;
-      if (out.length > 0) {
-        yield out;
-        out = [];
+      if (record.error) {
+        const { column, reason, value } = record.error;
+        out.push({ row, error: { row, field: columnName(header, column), reason, ...(value !== undefined ? { value: cellPreview(value) } : {}) } });
+        continue;
       }
+      const values: RawRow['values'] = {};
+      const cols = header.columns;
+      const fields = record.fields;
+      for (let i = 0; i < cols.length && i < fields.length; i++) {
+        const f = cols[i];
+        if (f !== undefined) values[f] = fields[i];
+      }
+      out.push({ row, raw: { values, refs: [] } });
     }
-    await new Promise<void>((resolve) => parser.end(() => resolve()));
-    if (failure) throw failure;
     if (out.length > 0) yield out;
-  } finally {
-    input.destroy();
-    parser.destroy();
   }
 }
 

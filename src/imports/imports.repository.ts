@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, ImportJobsTable } from '../db/schema.js';
 import type { RowError } from './import-fields.js';
 
@@ -28,6 +28,14 @@ export interface ImportJob {
   finishedAt: string | null;
   /** The process holding the job (null for jobs from before runners were recorded). */
   runner: string | null;
+  /** Size of the spool file. */
+  spoolBytes: number;
+}
+
+/** What an environment holds in the import queue: unfinished jobs and their spool bytes. */
+export interface QueueUsage {
+  jobs: number;
+  bytes: number;
 }
 
 function toJob(r: ImportJobsTable): ImportJob {
@@ -45,7 +53,44 @@ function toJob(r: ImportJobsTable): ImportJob {
     updatedAt: r.updated_at,
     finishedAt: r.finished_at,
     runner: r.runner,
+    spoolBytes: r.spool_bytes,
   };
+}
+
+async function usageOf(db: Kysely<Database>, environmentId: string): Promise<QueueUsage> {
+  const r = await db
+    .selectFrom('import_jobs')
+    .select((eb) => [eb.fn.countAll<number | string>().as('jobs'), eb.fn.coalesce(eb.fn.sum<number | string | null>('spool_bytes'), eb.val(0)).as('bytes')])
+    .where('environment_id', '=', environmentId)
+    .where('status', 'in', ['queued', 'running'])
+    .executeTakeFirstOrThrow();
+  return { jobs: Number(r.jobs), bytes: Number(r.bytes) };
+}
+
+async function insertJob(db: Kysely<Database>, j: ImportJob): Promise<void> {
+  await db
+    .insertInto('import_jobs')
+    .values({
+      id: j.id,
+      environment_id: j.environmentId,
+      api_key_id: j.apiKeyId,
+      status: j.status,
+      dry_run: j.dryRun ? 1 : 0,
+      format: j.format,
+      rows_read: j.counts.read,
+      rows_created: j.counts.created,
+      rows_updated: j.counts.updated,
+      rows_unchanged: j.counts.unchanged,
+      rows_rejected: j.counts.rejected,
+      committed_through_row: j.committedThroughRow,
+      failure: j.failure,
+      created_at: j.createdAt,
+      updated_at: j.updatedAt,
+      finished_at: j.finishedAt,
+      runner: j.runner,
+      spool_bytes: j.spoolBytes,
+    })
+    .execute();
 }
 
 /** SQL for import jobs and their row errors. */
@@ -54,29 +99,22 @@ export function createImportsRepository(db: Kysely<Database>) {
     transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
       return db.transaction().execute(fn);
     },
-    async insert(j: ImportJob): Promise<void> {
-      await db
-        .insertInto('import_jobs')
-        .values({
-          id: j.id,
-          environment_id: j.environmentId,
-          api_key_id: j.apiKeyId,
-          status: j.status,
-          dry_run: j.dryRun ? 1 : 0,
-          format: j.format,
-          rows_read: j.counts.read,
-          rows_created: j.counts.created,
-          rows_updated: j.counts.updated,
-          rows_unchanged: j.counts.unchanged,
-          rows_rejected: j.counts.rejected,
-          committed_through_row: j.committedThroughRow,
-          failure: j.failure,
-          created_at: j.createdAt,
-          updated_at: j.updatedAt,
-          finished_at: j.finishedAt,
-          runner: j.runner,
-        })
-        .execute();
+    insert: (j: ImportJob): Promise<void> => insertJob(db, j),
+    /** The environment's unfinished jobs and spool bytes, on every node. */
+    usage: (environmentId: string): Promise<QueueUsage> => usageOf(db, environmentId),
+    /**
+     * Inserts the job unless the environment would then hold more than `caps` (jobs, bytes including this one's);
+     * returns the usage it saw when refused. Serialised per environment by locking its row first (PostgreSQL: a
+     * row lock; SQLite: the write lock), so two nodes accepting at once cannot both take the last place.
+     */
+    async insertWithinCaps(j: ImportJob, caps: QueueUsage): Promise<QueueUsage | undefined> {
+      return db.transaction().execute(async (trx) => {
+        await sql`UPDATE environments SET name = name WHERE id = ${j.environmentId}`.execute(trx);
+        const used = await usageOf(trx, j.environmentId);
+        if (used.jobs + 1 > caps.jobs || used.bytes + j.spoolBytes > caps.bytes) return used;
+        await insertJob(trx, j);
+        return undefined;
+      });
     },
     async find(id: string, environmentId: string): Promise<ImportJob | undefined> {
       const r = await db.selectFrom('import_jobs').selectAll().where('id', '=', id).where('environment_id', '=', environmentId).executeTakeFirst();

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../errors.js';
 import { problems } from '../http/schemas.js';
+import { IdempotencyHeaders } from '../members/members.schemas.js';
 import { IdParams } from '../public-api/common.schemas.js';
 import { v1Route } from '../public-api/docs.js';
 import type { ImportFormat } from './import-parsers.js';
@@ -32,7 +33,13 @@ Answers 202 with the job; poll \`GET /v1/member-imports/{id}\`. A row matches an
 else member number, else email (case-insensitive); empty cells leave the member's value unchanged. Rows commit in batches of
 1,000, each whole or not at all; importing the same file again reports every row \`unchanged\`. Bad rows (encoding, line
 breaks in cells, duplicates inside the file, over-long fields, bad dates or emails) are rejected one by one and listed in
-the error report; they never fail the request. \`?dryRun=true\` checks everything and writes nothing.`;
+the error report; they never fail the request. \`?dryRun=true\` checks everything and writes nothing.
+CSV is read as RFC 4180 (quoted fields may span lines; a quote inside an unquoted field is data); each record is one row,
+numbered by the line it starts on. A field over 10,000 characters, a record over 64 KiB or a quote never closed rejects
+that record alone. Per environment at most 3 imports may be queued or running and hold 200 MiB of spooled bodies; beyond,
+429 \`rate_limited\` with \`Retry-After\` and nothing is stored. Jobs of different environments take turns.
+Send \`Idempotency-Key\` to retry safely: the same key and body (and \`dryRun\`, media type) within 24 h answers the first
+job (with \`Idempotent-Replayed: true\`) and queues nothing; the same key with another body is 409 \`conflict\`.`;
 
 /** /v1/member-imports: start (streamed body), poll, error report. */
 export function importsRoutes(deps: { imports: ImportsService }): FastifyPluginAsyncTypebox {
@@ -48,8 +55,9 @@ export function importsRoutes(deps: { imports: ImportsService }): FastifyPluginA
         ...start,
         schema: {
           ...start.schema,
+          headers: IdempotencyHeaders,
           querystring: Type.Object({ dryRun: Type.Optional(Type.Boolean({ default: false, description: 'Validate and count without writing.' })) }, { additionalProperties: false }),
-          response: { 202: ImportJobSchema, ...problems(400, 401, 403, 413, 415, 429) },
+          response: { 202: ImportJobSchema, ...problems(400, 401, 403, 409, 413, 415, 429) },
         },
       },
       async (request, reply) => {
@@ -59,9 +67,15 @@ export function importsRoutes(deps: { imports: ImportsService }): FastifyPluginA
         const declared = Number(request.headers['content-length'] ?? 0);
         if (declared > MAX_IMPORT_BYTES) throw new AppError('payload_too_large', 'An import may be at most 100 MiB.', [{ path: 'body', message: 'is too large' }]);
         const body = request.body instanceof Readable ? request.body : Readable.from([]);
-        const job = await deps.imports.accept(request.apiKey.environment.id, request.apiKey.id, format, body, request.query.dryRun ?? false);
-        reply.header('Location', `/v1/member-imports/${job.id}`);
-        return reply.code(202).send(job);
+        const answer = await deps.imports.start({ environmentId: request.apiKey.environment.id, apiKeyId: request.apiKey.id }, request.headers['idempotency-key'], {
+          format,
+          body,
+          dryRun: request.query.dryRun ?? false,
+          declaredBytes: Number.isFinite(declared) && declared > 0 ? declared : 0,
+        });
+        if (answer.replayed) reply.header('Idempotent-Replayed', 'true');
+        reply.header('Location', `/v1/member-imports/${answer.body.id}`);
+        return reply.code(202).send(answer.body);
       },
     );
 
@@ -76,7 +90,7 @@ export function importsRoutes(deps: { imports: ImportsService }): FastifyPluginA
       'members:import',
       ['Member imports'],
       'Download the error report (CSV)',
-      'One line per rejected row: `row,field,reason,value` (row numbers count the CSV header as row 1; value is the rejected cell, cut to 200 characters). Cells that a spreadsheet would run as a formula (starting with = + - @) are prefixed with an apostrophe.',
+      'One line per rejected row: `row,field,reason,value` (CSV: the line each record starts on, the header being line 1; value is the rejected cell, cut to 200 characters). Cells that a spreadsheet would run as a formula (starting with = + - @) are prefixed with an apostrophe.',
     );
     app.get(
       '/v1/member-imports/:id/errors',

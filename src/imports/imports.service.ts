@@ -1,27 +1,40 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { Transform, type Readable } from 'node:stream';
+import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
 import { AppError, invalid } from '../errors.js';
 import { newId } from '../ids.js';
+import type { IdempotencyService, StoredAnswer } from '../idempotency/idempotency.service.js';
 import type { ExternalRef, Member, MembersRepository } from '../members/members.repository.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { dateIn, type Clock } from '../time.js';
 import { validateRow, type RowError, type ValidRow } from './import-fields.js';
 import { firstCharacter, parseFile, readCsvHeader, type ImportFormat, type ParsedItem } from './import-parsers.js';
-import type { ImportJob, ImportsRepository } from './imports.repository.js';
+import type { ImportJob, ImportsRepository, QueueUsage } from './imports.repository.js';
 import { csvLine, ERROR_REPORT_HEADER } from './error-report.js';
 import { SeenKeys } from './seen-keys.js';
 
 /** The largest import body: 100 MiB. */
 export const MAX_IMPORT_BYTES = 100 * 1024 * 1024;
+
+/**
+ * Per environment, at most this many imports may be queued or running (on every node together), holding at most
+ * this many spooled bytes: beyond, a new import is 429 `rate_limited` with Retry-After, and nothing is spooled.
+ */
+export const MAX_JOBS_PER_ENVIRONMENT = 3;
+export const MAX_SPOOL_BYTES_PER_ENVIRONMENT = 200 * 1024 * 1024;
+/** Seconds a refused import is told to wait: about what a large import takes to drain one place. */
+const RETRY_AFTER_S = 30;
+
+/** The operation name idempotency records of imports are filed under. */
+const IMPORT_OPERATION = 'POST /v1/member-imports';
 
 /** A job not touched for this long belongs to a process that died. */
 const STALE_MS = 2 * 60 * 1000;
@@ -183,10 +196,20 @@ export function createImportsService(deps: {
   publicUrl?: string;
   /** Counts committed rows by outcome (`flow_import_rows_total`); dry runs are not counted. */
   metrics?: Pick<Metrics, 'importRows'>;
+  /** Honours `Idempotency-Key` on imports (absent: keys are ignored, as for the CLI's in-process use). */
+  idempotency?: Pick<IdempotencyService, 'runHashed' | 'recorded'>;
 }) {
   const { repo, members, clock, logger } = deps;
-  const options = { batchSize: 1000 };
-  let queue: Promise<void> = Promise.resolve();
+  const options = { batchSize: 1000, maxJobsPerEnvironment: MAX_JOBS_PER_ENVIRONMENT, maxSpoolBytesPerEnvironment: MAX_SPOOL_BYTES_PER_ENVIRONMENT };
+  /** Jobs of this process waiting to run, per environment, in arrival order. */
+  const waiting = new Map<string, ImportJob[]>();
+  /** When each environment last had a job started here (a counter): the least recently served goes next. */
+  const lastServed = new Map<string, number>();
+  let served = 0;
+  /** The job running now (one at a time per process). */
+  let current: Promise<void> | undefined;
+  /** Bytes being spooled right now per environment (uploads not yet jobs), counted against the spool cap. */
+  const uploading = new Map<string, { jobs: number; bytes: number }>();
   const active = new Set<string>();
   let heartbeat: NodeJS.Timeout | undefined;
   let sweeper: NodeJS.Timeout | undefined;
@@ -227,10 +250,54 @@ export function createImportsService(deps: {
   function enqueue(job: ImportJob): void {
     active.add(job.id);
     startHeartbeat();
-    queue = queue
-      .then(() => (stopping ? undefined : run(job)))
+    const list = waiting.get(job.environmentId);
+    if (list) list.push(job);
+    else waiting.set(job.environmentId, [job]);
+    pump();
+  }
+
+  /**
+   * Fair between environments: the next job is the oldest of the environment with waiting work that was least
+   * recently served here, so one environment's backlog delays another's import by at most the job running now.
+   */
+  function next(): ImportJob | undefined {
+    let pick: string | undefined;
+    for (const env of waiting.keys()) if (pick === undefined || (lastServed.get(env) ?? -1) < (lastServed.get(pick) ?? -1)) pick = env;
+    if (pick === undefined) return undefined;
+    const list = waiting.get(pick)!;
+    const job = list.shift()!;
+    if (list.length === 0) waiting.delete(pick);
+    lastServed.set(pick, served++);
+    return job;
+  }
+
+  function pump(): void {
+    if (current || stopping) return;
+    const job = next();
+    if (!job) return;
+    current = run(job)
       .catch((err: unknown) => logger.error({ err, jobId: job.id }, 'member import crashed'))
-      .finally(() => active.delete(job.id));
+      .finally(() => {
+        active.delete(job.id);
+        current = undefined;
+        pump();
+      });
+  }
+
+  function rateLimited(message: string): AppError {
+    return new AppError('rate_limited', message, undefined, { 'Retry-After': String(RETRY_AFTER_S) });
+  }
+
+  /** 429 when the environment has no place left for another import of `bytes` (0 when not yet known). */
+  function checkCaps(used: QueueUsage, bytes: number): void {
+    if (used.jobs >= options.maxJobsPerEnvironment) {
+      throw rateLimited(`At most ${options.maxJobsPerEnvironment} member imports may be queued or running per environment; retry when one has finished.`);
+    }
+    if (used.bytes + bytes > options.maxSpoolBytesPerEnvironment) throw spoolCapError();
+  }
+
+  function spoolCapError(): AppError {
+    return rateLimited(`The member imports queued for this environment may hold at most ${options.maxSpoolBytesPerEnvironment / 1024 / 1024} MiB together; retry when one has finished.`);
   }
 
   /** Checks one batch and writes it (unless a dry run) in one transaction with the job's progress. */
@@ -406,6 +473,7 @@ export function createImportsService(deps: {
       }
       if (batch.length > 0) await commitBatch(job, batch, state);
       job.status = 'succeeded';
+      logger.info({ jobId: job.id, environmentId: job.environmentId, counts: job.counts }, 'member import finished');
     } catch (err) {
       if (err instanceof ShuttingDown) {
         // Left running with its spool file: the next start resumes after the last committed batch.
@@ -438,25 +506,121 @@ export function createImportsService(deps: {
     if (saved !== false) await fs.promises.rm(file, { force: true });
   }
 
-  /** Streams the request body to the spool file, stopping at MAX_IMPORT_BYTES. */
-  async function spool(body: Readable, file: string): Promise<number> {
+  /**
+   * Streams the request body to `file` (or, without a file, only through `hash`), stopping at MAX_IMPORT_BYTES
+   * or at the first error `onChunk` returns (the environment's spool cap). A partial file is removed.
+   */
+  async function spool(body: Readable, file: string | undefined, hash: Hash, onChunk?: (n: number) => AppError | undefined): Promise<number> {
     let bytes = 0;
     const counter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         bytes += chunk.length;
-        if (bytes > MAX_IMPORT_BYTES) cb(new AppError('payload_too_large', `An import may be at most ${MAX_IMPORT_BYTES / 1024 / 1024} MiB.`, [{ path: 'body', message: 'is too large' }]));
-        else cb(null, chunk);
+        if (bytes > MAX_IMPORT_BYTES) return cb(new AppError('payload_too_large', `An import may be at most ${MAX_IMPORT_BYTES / 1024 / 1024} MiB.`, [{ path: 'body', message: 'is too large' }]));
+        const refused = onChunk?.(chunk.length);
+        if (refused) return cb(refused);
+        hash.update(chunk);
+        cb(null, chunk);
       },
     });
-    await fs.promises.mkdir(deps.spoolDir, { recursive: true });
+    if (file) await fs.promises.mkdir(deps.spoolDir, { recursive: true });
+    const sink = file ? fs.createWriteStream(file, { mode: 0o600 }) : new Writable({ write: (_chunk, _enc, cb) => cb() });
     try {
-      await pipeline(body, counter, fs.createWriteStream(file, { mode: 0o600 }));
+      await pipeline(body, counter, sink);
     } catch (err) {
-      await fs.promises.rm(file, { force: true });
+      if (file) await fs.promises.rm(file, { force: true });
       if (err instanceof AppError) throw err;
       throw new AppError('validation_failed', 'The request body could not be read completely.', [{ path: 'body', message: 'was cut short' }]);
     }
     return bytes;
+  }
+
+  /** The hash an idempotency record of an import compares: the operation, its parameters and every body byte. */
+  function requestHash(format: ImportFormat, dryRun: boolean): Hash {
+    return createHash('sha256').update(`${IMPORT_OPERATION}\n${format}\n${dryRun}\n`);
+  }
+
+  /** Checks a spooled file's format: a 400 naming what is wrong. */
+  async function checkFormat(file: string, format: ImportFormat, bytes: number): Promise<void> {
+    if (bytes === 0) throw invalid([{ path: 'body', message: 'is empty' }]);
+    if (format === 'csv') {
+      const header = await readCsvHeader(file);
+      if (!header) throw invalid([{ path: 'body', message: 'has no header line' }]);
+      if ('error' in header) throw invalid([{ path: 'body', message: 'has an unreadable header line' }], header.error);
+      if (header.missing.length > 0) {
+        throw invalid(
+          header.missing.map((h) => ({ path: h, message: 'required column is missing from the CSV header' })),
+          `The CSV header lacks required column(s): ${header.missing.join(', ')}.`,
+        );
+      }
+    } else if (format === 'json' && (await firstCharacter(file)) !== '[') {
+      throw invalid([{ path: 'body', message: 'must be a JSON array of members' }]);
+    }
+  }
+
+  /**
+   * Spools and checks a body as a new job of the environment, within its caps (checked before anything is
+   * spooled, while spooling, and again when the job is inserted). Returns the job (not yet inserted) and its hash.
+   */
+  async function prepare(environmentId: string, apiKeyId: string | null, format: ImportFormat, body: Readable, dryRun: boolean, declaredBytes: number): Promise<{ job: ImportJob; hash: string }> {
+    const up = uploading.get(environmentId) ?? { jobs: 0, bytes: 0 };
+    const stored = await repo.usage(environmentId);
+    checkCaps({ jobs: stored.jobs + up.jobs, bytes: stored.bytes + up.bytes }, declaredBytes);
+    const now = clock.now().toISOString();
+    const job: ImportJob = {
+      id: newId('imp'),
+      environmentId,
+      apiKeyId,
+      status: 'queued',
+      dryRun,
+      format,
+      counts: { read: 0, created: 0, updated: 0, unchanged: 0, rejected: 0 },
+      committedThroughRow: 0,
+      failure: null,
+      createdAt: now,
+      updatedAt: now,
+      finishedAt: null,
+      runner,
+      spoolBytes: 0,
+    };
+    const file = spoolFile(job);
+    const hash = requestHash(format, dryRun);
+    up.jobs++;
+    uploading.set(environmentId, up);
+    let mine = 0;
+    try {
+      // Room left: the cap less what is stored and what other uploads of this environment have spooled so far.
+      job.spoolBytes = await spool(body, file, hash, (n) => {
+        mine += n;
+        up.bytes += n;
+        return stored.bytes + up.bytes > options.maxSpoolBytesPerEnvironment ? spoolCapError() : undefined;
+      });
+    } finally {
+      up.jobs--;
+      up.bytes -= mine;
+      if (up.jobs === 0) uploading.delete(environmentId);
+    }
+    try {
+      await checkFormat(file, format, job.spoolBytes);
+    } catch (err) {
+      await fs.promises.rm(file, { force: true });
+      throw err;
+    }
+    return { job, hash: hash.digest('hex') };
+  }
+
+  /** Inserts a prepared job within the environment's caps and queues it; its spool file goes on refusal. */
+  async function commit(job: ImportJob): Promise<ImportJobView> {
+    try {
+      const refused = await repo.insertWithinCaps(job, { jobs: options.maxJobsPerEnvironment, bytes: options.maxSpoolBytesPerEnvironment });
+      if (refused) checkCaps(refused, job.spoolBytes);
+    } catch (err) {
+      await fs.promises.rm(spoolFile(job), { force: true });
+      throw err;
+    }
+    // The answer is the job as queued: enqueue may start it at once (and mutate it).
+    const answer = view(job);
+    enqueue(job);
+    return answer;
   }
 
   /**
@@ -498,46 +662,43 @@ export function createImportsService(deps: {
     options,
 
     /** Accepts an import: spools the body, checks the format (CSV headers: 400 naming a missing one), queues the job. */
-    async accept(environmentId: string, apiKeyId: string | null, format: ImportFormat, body: Readable, dryRun: boolean): Promise<ImportJobView> {
-      const now = clock.now().toISOString();
-      const job: ImportJob = {
-        id: newId('imp'),
-        environmentId,
-        apiKeyId,
-        status: 'queued',
-        dryRun,
-        format,
-        counts: { read: 0, created: 0, updated: 0, unchanged: 0, rejected: 0 },
-        committedThroughRow: 0,
-        failure: null,
-        createdAt: now,
-        updatedAt: now,
-        finishedAt: null,
-        runner,
-      };
-      const file = spoolFile(job);
-      const bytes = await spool(body, file);
-      try {
-        if (bytes === 0) throw invalid([{ path: 'body', message: 'is empty' }]);
-        if (format === 'csv') {
-          const header = await readCsvHeader(file);
-          if (!header) throw invalid([{ path: 'body', message: 'has no header line' }]);
-          if (header.missing.length > 0) {
-            throw invalid(
-              header.missing.map((h) => ({ path: h, message: 'required column is missing from the CSV header' })),
-              `The CSV header lacks required column(s): ${header.missing.join(', ')}.`,
-            );
-          }
-        } else if (format === 'json' && (await firstCharacter(file)) !== '[') {
-          throw invalid([{ path: 'body', message: 'must be a JSON array of members' }]);
-        }
-      } catch (err) {
-        await fs.promises.rm(file, { force: true });
-        throw err;
+    async accept(environmentId: string, apiKeyId: string | null, format: ImportFormat, body: Readable, dryRun: boolean, declaredBytes = 0): Promise<ImportJobView> {
+      const { job } = await prepare(environmentId, apiKeyId, format, body, dryRun, declaredBytes);
+      return commit(job);
+    },
+
+    /**
+     * `accept` with `Idempotency-Key`: the same key and body (and format and dryRun) within 24 h answer the first
+     * job again and queue nothing; the same key with anything else is 409. The body is hashed while it is
+     * spooled; when the key is already recorded it is only hashed, never stored, and the caps do not apply.
+     */
+    async start(
+      scope: { environmentId: string; apiKeyId: string },
+      idempotencyKey: string | undefined,
+      request: { format: ImportFormat; body: Readable; dryRun: boolean; declaredBytes: number },
+    ): Promise<StoredAnswer<ImportJobView>> {
+      const { format, body, dryRun, declaredBytes } = request;
+      const idem = deps.idempotency;
+      if (idempotencyKey === undefined || !idem) return { status: 202, body: await service.accept(scope.environmentId, scope.apiKeyId, format, body, dryRun, declaredBytes), replayed: false };
+      if (await idem.recorded(scope, idempotencyKey)) {
+        const hash = requestHash(format, dryRun);
+        await spool(body, undefined, hash);
+        return idem.runHashed(scope, idempotencyKey, IMPORT_OPERATION, hash.digest('hex'), () => {
+          // The record expired or was released between the two reads; the body is gone, so the client retries.
+          throw new AppError('conflict', 'A request with this Idempotency-Key changed state meanwhile; retry.', [{ path: 'Idempotency-Key', message: 'retry' }]);
+        });
       }
-      await repo.insert(job);
-      enqueue(job);
-      return view(job);
+      const { job, hash } = await prepare(scope.environmentId, scope.apiKeyId, format, body, dryRun, declaredBytes);
+      let committed = false;
+      try {
+        return await idem.runHashed(scope, idempotencyKey, IMPORT_OPERATION, hash, async () => {
+          committed = true;
+          return { status: 202, body: await commit(job) };
+        });
+      } finally {
+        // Another request with this key got there first (replayed or 409): this upload is not a job.
+        if (!committed) await fs.promises.rm(spoolFile(job), { force: true });
+      }
     },
 
     /** A job of the environment; 404 otherwise. */
@@ -593,7 +754,9 @@ export function createImportsService(deps: {
     },
 
     /** Resolves when every queued job has finished (tests, shutdown). */
-    whenIdle: (): Promise<void> => queue,
+    async whenIdle(): Promise<void> {
+      while (current) await current;
+    },
 
     /** Pauses the running job after its current batch (resumed on the next start); stops the heartbeat and sweep. */
     async close(): Promise<void> {
@@ -603,7 +766,7 @@ export function createImportsService(deps: {
       if (sweeper) clearInterval(sweeper);
       sweeper = undefined;
       LIVE_RUNNERS.delete(runner);
-      await queue;
+      while (current) await current;
     },
   };
   return service;

@@ -44,6 +44,7 @@ export function createPublicApi(deps: { db: Kysely<Database>; clock: Clock; audi
     spoolDir: path.join(deps.dataDir, 'imports'),
     publicUrl: deps.publicUrl,
     metrics: deps.metrics,
+    idempotency,
   });
   // Idempotency records live 24 h; sweep expired ones hourly (unref'd: never keeps a CLI process alive).
   const purge = setInterval(() => {
