@@ -108,20 +108,6 @@ export async function createRedisState(url: string, logger: Logger, opts: RedisS
       }
       return { allowed: n <= limit, limit, remaining: Math.max(0, limit - n), resetSeconds: Math.max(1, Math.ceil(ttl / 1000)) };
     },
-    async peek(bucket) {
-      try {
-        return Number((await client.get(`${prefix}rl:${bucket}`)) ?? 0);
-      } catch {
-        throw unavailable();
-      }
-    },
-    async reset(bucket) {
-      try {
-        await client.del(`${prefix}rl:${bucket}`);
-      } catch {
-        throw unavailable();
-      }
-    },
     async reserve(slots, windowMs, nowMs) {
       try {
         return await attempts.reserve(slots, windowMs, nowMs);

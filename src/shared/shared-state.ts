@@ -19,10 +19,6 @@ export interface SharedState {
    * answers synchronously (this runs on every /v1 request); a shared backend answers with a promise.
    */
   hit(bucket: string, limit: number, windowMs: number): RateLimitResult | Promise<RateLimitResult>;
-  /** Current count in the bucket's window, without counting. */
-  peek(bucket: string, windowMs: number): Promise<number>;
-  /** Clears a bucket (e.g. after a successful login). */
-  reset(bucket: string): Promise<void>;
   /** Atomically takes a slot in every bucket of a sliding window, or none (see attempt-log.ts). */
   reserve: AttemptLog['reserve'];
   /** Sends a message to every node, this one included. */
@@ -79,12 +75,6 @@ export function createMemoryState(now: () => number = Date.now): SharedState {
         remaining: Math.max(0, limit - w.count),
         resetSeconds: Math.max(1, Math.ceil((w.resetAt - t) / 1000)),
       };
-    },
-    async peek(bucket, windowMs) {
-      return current(bucket, windowMs, now()).count;
-    },
-    async reset(bucket) {
-      windows.delete(bucket);
     },
     reserve: attempts.reserve,
     async publish(channel, message) {
