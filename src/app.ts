@@ -2,8 +2,6 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
-import fastifySwagger from '@fastify/swagger';
-import fastifySwaggerUi from '@fastify/swagger-ui';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { apiKeyGateOnRoute, createApiKeyAuth } from './auth/api-key-auth.js';
 import { createStaffAuth } from './auth/staff-auth.js';
@@ -27,13 +25,8 @@ import { countResponsesByRoute } from './metrics/metrics.js';
 import { metricsRoutes } from './metrics/metrics.routes.js';
 import { sessionRoutes } from './staff/session.routes.js';
 import { publicApiRoutes } from './public-api/public-api.routes.js';
-
-const API_DESCRIPTION = `The FLOW public API. Authenticate with \`Authorization: Bearer <key>\` or \`X-API-Key: <key>\`.
-Both headers with different keys, or either header sent twice, is refused with 400 validation_failed naming
-the headers (the same key in both is accepted).
-Each key has one purpose; each purpose grants a fixed set of permissions (see each operation).
-Errors are application/problem+json with a stable \`code\`. Every /v1 answer carries RateLimit-Limit,
-RateLimit-Remaining and RateLimit-Reset headers.`;
+import { registerApiDocs } from './public-api/docs-routes.js';
+import { registerCompression } from './http/compression.js';
 
 /**
  * Request ids: a random per-process prefix and a counter — unique across nodes without a CSPRNG call per
@@ -81,25 +74,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.addSchema(ProblemSchema);
   app.addSchema(KeyViewSchema);
 
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'FLOW API', version: '1.0.0', description: API_DESCRIPTION },
-      components: {
-        securitySchemes: {
-          bearer: {
-            type: 'http',
-            scheme: 'bearer',
-            description: 'A FLOW API key: flow_<id>_<secret+checksum>. The scheme is case-insensitive; a bare key without a scheme (`Authorization: flow_…`) is also accepted; any other scheme is key_malformed.',
-          },
-          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-          session: { type: 'apiKey', in: 'cookie', name: 'flow_session', description: 'Staff console session; state changes also need X-CSRF-Token' },
-        },
-      },
-    },
-    refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
-  });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await registerApiDocs(app, { publicUrl: deps.config.publicUrl, testProvider: deps.checkout.testProvider !== undefined });
+  await registerCompression(app);
   await app.register(fastifyCookie);
   await app.register(fastifyMultipart, { limits: { fileSize: 1024 * 1024, files: 1, fields: 10, parts: 11, headerPairs: 100 } });
 
@@ -120,7 +96,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     if (!store || !shared) return sendProblem(reply, new AppError('unavailable', `Not ready: ${!store ? 'store' : 'shared state'} unreachable.`));
     return { status: 'ready' };
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(meRoutes());
   await app.register(sessionRoutes({ staff: deps.staff, environments: deps.environments, secureCookies: deps.config.secureCookies }));

@@ -22,7 +22,10 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
-const TITLES: Record<ErrorCode, string> = {
+/** Every code, in contract order. */
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
+
+export const TITLES: Record<ErrorCode, string> = {
   key_missing: 'API key missing',
   key_malformed: 'API key malformed',
   key_invalid: 'API key invalid',
@@ -82,7 +85,8 @@ export interface Problem {
 /** Builds the problem+json body; 5xx never carry internal detail. */
 export function problem(err: AppError, requestId: string): Problem {
   const body: Problem = {
-    type: `https://docs.flow.example/errors/${err.code}`,
+    // A relative reference (RFC 9457 §3.1.1): it resolves against this server, whose /docs/errors explains the code and its fix.
+    type: `/docs/errors#${err.code}`,
     title: TITLES[err.code],
     status: err.status,
     detail: err.status >= 500 && err.code === 'internal' ? 'An unexpected error occurred.' : err.detail,

@@ -5,7 +5,7 @@ import type { UsageRecorder } from '../keys/usage-recorder.js';
 import type { VerifiedKey, Verifier, VerifyResult } from '../keys/verifier.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { SharedState } from '../shared/shared-state.js';
-import type { Permission } from './permissions.js';
+import { permissionDeniedDetail, type Permission } from './permissions.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -122,7 +122,7 @@ export function createApiKeyAuth(deps: {
         rateHeaders(reply, r);
         if (permission && !key.permissions.has(permission)) {
           usage.record(key.id, 'permission_denied');
-          return done(new AppError('permission_denied', `This key's purpose (${key.purpose}) does not grant ${permission}.`));
+          return done(new AppError('permission_denied', permissionDeniedDetail(key.purpose, permission)));
         }
         if (!r.allowed) {
           metrics?.rateLimited('key');

@@ -57,3 +57,10 @@ export function grants(purpose: Purpose, permission: Permission): boolean {
 export function isPurpose(value: unknown): value is Purpose {
   return typeof value === 'string' && (PURPOSES as readonly string[]).includes(value);
 }
+
+/** The 403 detail: which permission the call needs, which purposes hold it, and what to do. */
+export function permissionDeniedDetail(purpose: Purpose, permission: Permission): string {
+  const holders = MATRIX[permission].map((p) => `${PURPOSE_INFO[p].label} (${p})`);
+  const list = holders.length > 1 ? `${holders.slice(0, -1).join(', ')} or ${holders[holders.length - 1]}` : holders[0];
+  return `This call needs the permission ${permission}, which this key's purpose, ${PURPOSE_INFO[purpose].label} (${purpose}), does not grant. Keys with purpose ${list} hold it: create one in the console (System Configuration → Integrations → FLOW API Keys).`;
+}

@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, problem, type ErrorCode, type FieldError } from '../errors.js';
+import { AppError, invalid, problem, type ErrorCode } from '../errors.js';
 import { isOutage } from '../shared/outage.js';
+import { fieldErrors } from './validation.js';
 
 export const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -9,25 +10,6 @@ export const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 export function sendProblem(reply: FastifyReply, err: AppError): FastifyReply {
   if (err.headers) reply.headers(err.headers);
   return reply.code(err.status).type(PROBLEM_TYPE).send(problem(err, reply.request.id));
-}
-
-interface AjvError {
-  instancePath: string;
-  keyword: string;
-  message?: string;
-  params: Record<string, unknown>;
-}
-
-function fieldErrors(validation: AjvError[]): FieldError[] {
-  return validation.map((v) => {
-    let path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
-    if (v.keyword === 'required') path = [path, String(v.params.missingProperty)].filter(Boolean).join('.');
-    if (v.keyword === 'additionalProperties') {
-      path = [path, String(v.params.additionalProperty)].filter(Boolean).join('.');
-      return { path, message: 'is not a known field' };
-    }
-    return { path: path || 'body', message: v.keyword === 'required' ? 'is required' : (v.message ?? 'is invalid') };
-  });
 }
 
 const BY_FASTIFY_CODE: Record<string, ErrorCode> = {
@@ -55,8 +37,8 @@ function isDataException(err: unknown): boolean {
 /** Maps any error to one problem+json answer; unknown errors become a bare 500 and are logged. */
 export function toAppError(err: FastifyError | AppError | Error, request: FastifyRequest): AppError {
   if (err instanceof AppError) return err;
-  const fe = err as FastifyError & { validation?: AjvError[] };
-  if (fe.validation) return new AppError('validation_failed', fe.message, fieldErrors(fe.validation));
+  const fe = err as FastifyError & { validation?: Parameters<typeof fieldErrors>[0] };
+  if (fe.validation) return invalid(fieldErrors(fe.validation));
   const mapped = fe.code ? BY_FASTIFY_CODE[fe.code] : undefined;
   if (mapped === 'payload_too_large') return new AppError(mapped, 'The request body is too large.', [{ path: request.isMultipart() ? 'file' : 'body', message: 'is too large' }]);
   if (mapped === 'unsupported_media_type') return new AppError(mapped, `Content-Type ${request.headers['content-type'] ?? '(none)'} is not accepted here.`);

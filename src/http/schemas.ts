@@ -1,15 +1,20 @@
 import { Type, type TSchema } from '@fastify/type-provider-typebox';
+import { ERROR_CODES, type ErrorCode } from '../errors.js';
 
 /** The problem+json body of every error (RFC 9457). */
 export const ProblemSchema = Type.Object(
   {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.String(),
-    code: Type.String(),
-    requestId: Type.String(),
-    errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+    type: Type.String({ format: 'uri-reference', description: 'Where the code and its fix are explained: `/docs/errors#<code>` on this server.', examples: ['/docs/errors#validation_failed'] }),
+    title: Type.String({ examples: ['Validation failed'] }),
+    status: Type.Integer({ examples: [400] }),
+    detail: Type.String({ examples: ['email: must be an email address'] }),
+    code: Type.Unsafe<ErrorCode>({ type: 'string', enum: ERROR_CODES, description: 'Stable; branch on this, not on the text.' }),
+    requestId: Type.String({ description: 'Also in the X-Request-Id header; quote it when asking for help.', examples: ['req_Xk2p9QaB1c'] }),
+    errors: Type.Optional(
+      Type.Array(Type.Object({ path: Type.String({ examples: ['email'] }), message: Type.String({ examples: ['must be an email address'] }) }), {
+        description: 'validation_failed only: one entry per problem field.',
+      }),
+    ),
   },
   { $id: 'Problem', description: 'An error, as application/problem+json' },
 );

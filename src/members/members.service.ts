@@ -141,7 +141,7 @@ export function createMembersService(deps: { repo: MembersRepository; sites: Pic
     },
 
     /** Creates a member; the member number is generated when not given. Usable by other services (checkout). */
-    async create(environmentId: string, input: CreateMemberInput, actor: Actor, trxIn?: Kysely<Database>): Promise<Member> {
+    async create(environmentId: string, input: CreateMemberInput, actor: Actor, trxIn?: Kysely<Database>, id = newId('mem')): Promise<Member> {
       checkControlCharacters(input);
       const refs = dedupeRefs(input.externalRefs ?? []);
       // Every query runs in `trx`: inside a caller's transaction nothing may read on the db (see checkSite).
@@ -151,7 +151,7 @@ export function createMembersService(deps: { repo: MembersRepository; sites: Pic
         await checkUnique(trx, environmentId, null, input.memberNumber, refs);
         const now = clock.now().toISOString();
         const m: Member = {
-          id: newId('mem'),
+          id,
           environmentId,
           memberNumber: input.memberNumber ?? (await generateNumber(trx, environmentId)),
           firstName: input.firstName.trim(),

@@ -44,7 +44,7 @@ export function createMembershipTypesService(deps: { repo: MembershipTypesReposi
     /** A membership type of the environment, or undefined. */
     find: (id: string, environmentId: string) => repo.find(id, environmentId),
     /** Creates a membership type. */
-    async create(environmentId: string, input: MembershipTypeInput): Promise<MembershipType> {
+    async create(environmentId: string, input: MembershipTypeInput, id = newId('mt')): Promise<MembershipType> {
       const now = clock.now().toISOString();
       const t: MembershipType = {
         currency: 'GBP',
@@ -55,7 +55,7 @@ export function createMembershipTypesService(deps: { repo: MembershipTypesReposi
         integration: 'none',
         siteId: null,
         ...input,
-        id: newId('mt'),
+        id,
         environmentId,
         createdAt: now,
         updatedAt: now,

@@ -84,12 +84,12 @@ export function createMembershipsService(deps: {
     },
 
     /** Creates a membership (inside the caller's transaction when given). The caller has checked member, type and site. */
-    async create(environmentId: string, input: NewMembership, actor: Actor, trxIn?: Kysely<Database>): Promise<Membership> {
+    async create(environmentId: string, input: NewMembership, actor: Actor, trxIn?: Kysely<Database>, id = newId('ms')): Promise<Membership> {
       const run = async (trx: Kysely<Database>) => {
         const seq = await repo.nextSeq(trx, environmentId);
         const now = clock.now().toISOString();
         const m: Membership = {
-          id: newId('ms'),
+          id,
           environmentId,
           memberId: input.memberId,
           membershipTypeId: input.membershipTypeId,

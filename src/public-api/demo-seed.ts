@@ -6,24 +6,32 @@ import { addDays, dateIn } from '../time.js';
 
 const FIRST = ['Olivia', 'Jack', 'Amelia', 'Harry', 'Isla', 'Oliver', 'Ava', 'George', 'Mia', 'Noah', 'Ella', 'Leo', 'Grace', 'Arthur', 'Freya', 'Oscar', 'Lily', 'Charlie', 'Sophie', 'Thomas'];
 const LAST = ['Smith', 'Jones', 'Taylor', 'Brown', 'Williams', 'Wilson', 'Johnson', 'Davies', 'Patel', 'Wright', 'Walker', 'Evans', 'Khan', 'Roberts', 'Green', 'Hall', 'Wood', 'Clarke', 'Hughes', 'Edwards'];
+/**
+ * Demo records have fixed ids, so the examples in /docs (e.g. createMember's `homeSiteId`) work as sent
+ * against the demo environment. Only the first-start demo environment is seeded, so they cannot collide.
+ */
+export function demoId(prefix: 'site' | 'mt' | 'mem' | 'ms', n: number): string {
+  return `${prefix}_Demo${String(n).padStart(12, '0')}`;
+}
+
 const STREETS = ['High Street', 'Station Road', 'Church Lane', 'Park Avenue', 'Victoria Road', 'Mill Lane'];
 
 /** Demo data of the public API: sites, membership types (some CoursePro), members with memberships in every status. */
 export async function seedPublicApi(deps: Deps, env: Environment): Promise<void> {
   const sites = [
-    await deps.sites.create(env.id, { code: 'RVS', name: 'Riverside Leisure Centre', addressLine1: '1 Riverside Way', town: 'Leeds', postcode: 'LS1 4AP', phone: '0113 496 0000' }),
-    await deps.sites.create(env.id, { code: 'NPK', name: 'Northpark Pool & Gym', addressLine1: '22 Park Road', town: 'Harrogate', postcode: 'HG1 5QA', phone: '01423 496 000' }),
-    await deps.sites.create(env.id, { code: 'VLS', name: 'Valley Sports Hall', addressLine1: 'Valley Lane', town: 'Otley', postcode: 'LS21 3AB', phone: '01943 496 000' }),
+    await deps.sites.create(env.id, { code: 'RVS', name: 'Riverside Leisure Centre', addressLine1: '1 Riverside Way', town: 'Leeds', postcode: 'LS1 4AP', phone: '0113 496 0000' }, demoId('site', 1)),
+    await deps.sites.create(env.id, { code: 'NPK', name: 'Northpark Pool & Gym', addressLine1: '22 Park Road', town: 'Harrogate', postcode: 'HG1 5QA', phone: '01423 496 000' }, demoId('site', 2)),
+    await deps.sites.create(env.id, { code: 'VLS', name: 'Valley Sports Hall', addressLine1: 'Valley Lane', town: 'Otley', postcode: 'LS21 3AB', phone: '01943 496 000' }, demoId('site', 3)),
   ];
   const types = [
-    await deps.membershipTypes.create(env.id, { name: 'GYM-ADULT-DD', friendlyName: 'Adult Gym – Monthly', group: 'Gym', category: 'Adult', pricePence: 3499, paymentType: 'recurring', billingPeriod: 'month', joiningFeePence: 1500 }),
-    await deps.membershipTypes.create(env.id, { name: 'GYM-CONC-DD', friendlyName: 'Concession Gym – Monthly', group: 'Gym', category: 'Concession', pricePence: 2299, paymentType: 'recurring', billingPeriod: 'month' }),
-    await deps.membershipTypes.create(env.id, { name: 'ALL-ANNUAL', friendlyName: 'All Inclusive – Annual', group: 'All Inclusive', category: 'Adult', pricePence: 42000, paymentType: 'fixed', durationMonths: 12 }),
-    await deps.membershipTypes.create(env.id, { name: 'SWIM-CASUAL', friendlyName: 'Casual Swim', group: 'Swimming', category: 'Adult', pricePence: 550, paymentType: 'session' }),
-    await deps.membershipTypes.create(env.id, { name: 'LTS-STAGE1', friendlyName: 'Learn to Swim – Stage 1', group: 'Swimming Lessons', category: 'Junior', pricePence: 2850, paymentType: 'recurring', billingPeriod: 'month', integration: 'coursepro' }),
-    await deps.membershipTypes.create(env.id, { name: 'LTS-STAGE2', friendlyName: 'Learn to Swim – Stage 2', group: 'Swimming Lessons', category: 'Junior', pricePence: 2850, paymentType: 'recurring', billingPeriod: 'month', integration: 'coursepro' }),
-    await deps.membershipTypes.create(env.id, { name: 'LTS-ADULT', friendlyName: 'Adult Swimming Lessons', group: 'Swimming Lessons', category: 'Adult', pricePence: 3600, paymentType: 'recurring', billingPeriod: 'month', integration: 'coursepro' }),
-    await deps.membershipTypes.create(env.id, { name: 'NPK-GYM-DD', friendlyName: 'Northpark Gym Only', group: 'Gym', category: 'Adult', pricePence: 2599, paymentType: 'recurring', billingPeriod: 'month', siteId: sites[1].id }),
+    await deps.membershipTypes.create(env.id, { name: 'GYM-ADULT-DD', friendlyName: 'Adult Gym – Monthly', group: 'Gym', category: 'Adult', pricePence: 3499, paymentType: 'recurring', billingPeriod: 'month', joiningFeePence: 1500 }, demoId('mt', 1)),
+    await deps.membershipTypes.create(env.id, { name: 'GYM-CONC-DD', friendlyName: 'Concession Gym – Monthly', group: 'Gym', category: 'Concession', pricePence: 2299, paymentType: 'recurring', billingPeriod: 'month' }, demoId('mt', 2)),
+    await deps.membershipTypes.create(env.id, { name: 'ALL-ANNUAL', friendlyName: 'All Inclusive – Annual', group: 'All Inclusive', category: 'Adult', pricePence: 42000, paymentType: 'fixed', durationMonths: 12 }, demoId('mt', 3)),
+    await deps.membershipTypes.create(env.id, { name: 'SWIM-CASUAL', friendlyName: 'Casual Swim', group: 'Swimming', category: 'Adult', pricePence: 550, paymentType: 'session' }, demoId('mt', 4)),
+    await deps.membershipTypes.create(env.id, { name: 'LTS-STAGE1', friendlyName: 'Learn to Swim – Stage 1', group: 'Swimming Lessons', category: 'Junior', pricePence: 2850, paymentType: 'recurring', billingPeriod: 'month', integration: 'coursepro' }, demoId('mt', 5)),
+    await deps.membershipTypes.create(env.id, { name: 'LTS-STAGE2', friendlyName: 'Learn to Swim – Stage 2', group: 'Swimming Lessons', category: 'Junior', pricePence: 2850, paymentType: 'recurring', billingPeriod: 'month', integration: 'coursepro' }, demoId('mt', 6)),
+    await deps.membershipTypes.create(env.id, { name: 'LTS-ADULT', friendlyName: 'Adult Swimming Lessons', group: 'Swimming Lessons', category: 'Adult', pricePence: 3600, paymentType: 'recurring', billingPeriod: 'month', integration: 'coursepro' }, demoId('mt', 7)),
+    await deps.membershipTypes.create(env.id, { name: 'NPK-GYM-DD', friendlyName: 'Northpark Gym Only', group: 'Gym', category: 'Adult', pricePence: 2599, paymentType: 'recurring', billingPeriod: 'month', siteId: sites[1].id }, demoId('mt', 8)),
   ];
   const statuses: MembershipStatus[] = ['active', 'active', 'active', 'pending', 'future', 'frozen', 'suspended', 'cancelled', 'expired', 'lapsed'];
   const today = dateIn(deps.clock.now(), env.timeZone);
@@ -48,6 +56,8 @@ export async function seedPublicApi(deps: Deps, env: Environment): Promise<void>
         externalRefs: junior ? [{ system: 'coursepro', id: `CP-${5000 + i}` }] : [],
       },
       SYSTEM_ACTOR,
+      undefined,
+      demoId('mem', i + 1),
     );
     const status = statuses[i % statuses.length];
     const type = junior ? types[4 + (i % 3)] : types[i % 4];
@@ -57,6 +67,8 @@ export async function seedPublicApi(deps: Deps, env: Environment): Promise<void>
       env.id,
       { memberId: member.id, membershipTypeId: type.id, siteId: type.siteId ?? site.id, status, startDate: start, endDate: end, pricePence: type.pricePence, source: 'seed' },
       SYSTEM_ACTOR,
+      undefined,
+      demoId('ms', i + 1),
     );
   }
 }

@@ -37,10 +37,10 @@ export function createSitesService(deps: { repo: SitesRepository; clock: Clock }
     /** The ids among `ids` that are sites of the environment (inside the caller's transaction when given). */
     existing: (environmentId: string, ids: string[], trx?: Kysely<Database>) => repo.existing(environmentId, ids, trx),
     /** Creates a site (seed data, tests). */
-    async create(environmentId: string, input: { code: string; name: string; addressLine1?: string; town?: string; postcode?: string; phone?: string }): Promise<Site> {
+    async create(environmentId: string, input: { code: string; name: string; addressLine1?: string; town?: string; postcode?: string; phone?: string }, id = newId('site')): Promise<Site> {
       const now = clock.now().toISOString();
       const site: Site = {
-        id: newId('site'),
+        id,
         environmentId,
         code: input.code,
         name: input.name,

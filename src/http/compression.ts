@@ -1,0 +1,28 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyCompress from '@fastify/compress';
+
+/** Answers smaller than this go out as they are (a /v1/me body is ~300 bytes; a 100-member page ~43 KB). */
+export const COMPRESS_THRESHOLD = 1024;
+
+/**
+ * gzip/br for JSON, CSV and the docs above 1 KB. Not compressed:
+ * - `Cache-Control: no-store` answers (a new key's secret, session tokens, access codes): a secret next to
+ *   text the caller chose (the key's reference) is what BREACH-style length probing needs;
+ * - GET /v1/me, the hot path: no compression hook at all on that route (its body is under the threshold anyway).
+ * Request bodies are never decompressed: an import's 100 MiB bound is a bound on what the client sends.
+ */
+export async function registerCompression(app: FastifyInstance): Promise<void> {
+  // Before the plugin's own onRoute hook: route options it reads.
+  app.addHook('onRoute', (route) => {
+    route.decompress = false;
+    if (route.url === '/v1/me') route.compress = false;
+  });
+  await app.register(fastifyCompress, { threshold: COMPRESS_THRESHOLD, encodings: ['br', 'gzip'] });
+  // The plugin's off switch is a request header; set it when the answer must not be compressed (runs before
+  // the plugin's route-level onSend hook).
+  app.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, p: unknown) => void) => {
+    const cc = reply.getHeader('cache-control');
+    if (typeof cc === 'string' && cc.includes('no-store')) request.headers['x-no-compression'] = '1';
+    done(null, payload);
+  });
+}
