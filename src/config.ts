@@ -34,6 +34,8 @@ export interface Config {
   expiryCheckMs: number;
   /** Leaked-key reports allowed per client address per minute. */
   leakedReportsPerMinute: number;
+  /** The API key `flow members import` sends when --key is absent (a key on a command line shows in ps and shell history). */
+  apiKey: string | undefined;
 }
 
 /** A configuration value that stops the process at start. */
@@ -145,5 +147,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: metricsToken(env),
     expiryCheckMs: int(env, 'FLOW_EXPIRY_CHECK_MS', 3_600_000, 0, 86_400_000),
     leakedReportsPerMinute: int(env, 'FLOW_LEAKED_REPORTS_PER_MINUTE', 10, 1, 100_000),
+    apiKey: env.FLOW_API_KEY || undefined,
   };
 }
