@@ -2,13 +2,9 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Actor } from '../audit/audit.service.js';
 import { loadConfig, type Config } from '../config.js';
-import { openStore } from '../db/client.js';
-import { migrate } from '../db/migrate.js';
-import { createDeps, type Deps } from '../deps.js';
+import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import type { KeyView } from '../keys/keys.service.js';
-import { serve } from '../server.js';
-import { runMembersImport } from '../imports/import-cli.js';
 import { cliError, inCommandTerms, missing, UsageError } from './cli-error.js';
 import { COMMANDS, commandHelp, findCommand, groupCommands, OPTIONS, overallHelp, type CommandSpec, type FlagName } from './commands.js';
 
@@ -96,7 +92,7 @@ function unknownCommand(positionals: string[]): UsageError {
 }
 
 /** Runs one command; returns the exit code. */
-export async function runCli(argv: string[], io: CliIo, makeDeps: () => Promise<Deps> = async () => createDeps({ ...loadConfig(io.env), logLevel: 'error' }, { logStream: process.stderr })): Promise<number> {
+export async function runCli(argv: string[], io: CliIo, makeDeps: () => Promise<Deps> = async () => (await import('../deps.js')).createDeps({ ...loadConfig(io.env), logLevel: 'error' }, { logStream: process.stderr })): Promise<number> {
   const parsed = parseCommand(argv);
   const { loose } = parsed;
   const json = loose.values.json === true;
@@ -170,12 +166,16 @@ interface CommandContext {
 
 async function runCommand(spec: CommandSpec, c: CommandContext): Promise<number> {
   const { io, json, out, str, arg, values } = c;
+  // The server, the store and the services are loaded by the commands that use them: `flow --version`,
+  // `flow help` and `flow members import` start without loading Fastify or a database driver.
   if (spec.name === 'serve') {
+    const { serve } = await import('../server.js');
     await serve(loadConfig(io.env));
     return -1; // keeps running
   }
   if (spec.name === 'migrate') {
     const config = loadConfig(io.env);
+    const [{ openStore }, { migrate }] = await Promise.all([import('../db/client.js'), import('../db/migrate.js')]);
     const store = openStore(config);
     try {
       const applied = await migrate(store);
@@ -196,6 +196,7 @@ async function runCommand(spec: CommandSpec, c: CommandContext): Promise<number>
     }
     const key = flagKey ?? config.apiKey;
     if (key === undefined) throw missing('--key', spec, 'is required: set FLOW_API_KEY (preferred) or pass --key');
+    const { runMembersImport } = await import('../imports/import-cli.js');
     return runMembersImport({
       file,
       key,

@@ -118,7 +118,7 @@ describe('flow members import (over loopback HTTP)', () => {
     fs.writeFileSync(file, 'first_name,last_name,email\n' + Array.from({ length: 20 }, (_, i) => `T,${i},tty${i}@example.com`).join('\n') + '\n');
     const narrow = io(true, { FLOW_API_KEY: w.keys.import_members }, 40);
     expect(await runCli(['members', 'import', file, '--url', base], narrow.value)).toBe(0);
-    const drawn = narrow.err.join('').split('\r').slice(1).map((s) => s.replace(/\u001b\[K/g, '').replace(/\n$/, ''));
+    const drawn = narrow.err.join('').split('\r').slice(1).map((s) => s.replaceAll('\u001b[K', '').replace(/\n$/, ''));
     expect(drawn.length).toBeGreaterThan(0);
     for (const line of drawn) expect(line.length).toBeLessThan(40);
     expect(drawn.at(-1)).toMatch(/^importing/);
