@@ -87,7 +87,9 @@ function parseCommand(argv: string[]) {
 function unknownCommand(positionals: string[]): UsageError {
   const group = groupCommands(positionals[0]);
   const words = positionals.slice(0, group.length ? 2 : 1).join(' ');
-  if (group.length) return new UsageError(`unknown command "${words}"; ${positionals[0]} commands: ${group.map((c) => c.name).join(', ')}`);
+  const list = group.map((c) => c.name).join(', ');
+  if (group.length && positionals.length === 1) return new UsageError(`"${words}" needs a command: ${list}`);
+  if (group.length) return new UsageError(`unknown command "${words}"; ${positionals[0]} commands: ${list}`);
   return new UsageError(`unknown command "${words}"`);
 }
 
