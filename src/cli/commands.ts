@@ -67,7 +67,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'create a staff user of the console; the password is read from standard input',
     flags: ['env', 'email', 'role', 'password-stdin', 'name'],
     args: 0,
-    fields: { email: '--email', role: '--role', name: '--name', password: 'the password (stdin)' },
+    fields: { email: '--email', role: '--role', name: '--name', password: 'password (stdin)' },
   },
   {
     name: 'keys create',
