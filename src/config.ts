@@ -41,6 +41,8 @@ export interface Config {
   requestTimeoutMs: number;
   headersTimeoutMs: number;
   keepAliveTimeoutMs: number;
+  /** The API key `flow members import` sends when --key is absent (a key on a command line shows in ps and shell history). */
+  apiKey: string | undefined;
 }
 
 /** A configuration value that stops the process at start. */
@@ -160,5 +162,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     expiryCheckMs: int(env, 'FLOW_EXPIRY_CHECK_MS', 3_600_000, 0, 86_400_000),
     leakedReportsPerMinute: int(env, 'FLOW_LEAKED_REPORTS_PER_MINUTE', 10, 1, 100_000),
     ...httpTimeouts(env),
+    apiKey: env.FLOW_API_KEY || undefined,
   };
 }

@@ -1,9 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { parse } from 'csv-parse';
+import { createProgress, type ProgressTarget } from '../cli/progress.js';
 import { AppError, ERROR_STATUS, type ErrorCode } from '../errors.js';
 
-/** What `flow members import` needs from its surroundings (tests pass their own fetch and clock). */
+/** What `flow members import` needs from its surroundings (tests pass their own fetch). */
 export interface ImportCliOptions {
   file: string;
   key: string;
@@ -12,8 +15,8 @@ export interface ImportCliOptions {
   json: boolean;
   stdout: (s: string) => void;
   stderr: (s: string) => void;
-  /** Draw the progress bar (stderr is a terminal). */
-  progress: boolean;
+  /** Where progress goes; none with --json (stderr then carries only the error, as one JSON line). */
+  progress?: ProgressTarget;
   fetch?: typeof fetch;
   pollMs?: number;
 }
@@ -27,13 +30,17 @@ interface Job {
   failure: string | null;
 }
 
-const TYPES: Record<string, string> = { '.csv': 'text/csv', '.json': 'application/json', '.ndjson': 'application/x-ndjson', '.jsonl': 'application/x-ndjson' };
-
-function bar(fraction: number, width = 30): string {
-  const f = Math.max(0, Math.min(1, fraction));
-  const full = Math.round(f * width);
-  return `[${'#'.repeat(full)}${'.'.repeat(width - full)}] ${String(Math.floor(f * 100)).padStart(3)}%`;
+/** One rejected row as the error report gives it. */
+export interface Rejection {
+  row: number;
+  field: string;
+  reason: string;
 }
+
+/** How many rejected rows the summary lists; the rest are in the report. */
+export const REJECTIONS_SHOWN = 20;
+
+const TYPES: Record<string, string> = { '.csv': 'text/csv', '.json': 'application/json', '.ndjson': 'application/x-ndjson', '.jsonl': 'application/x-ndjson' };
 
 /** Counts lines to estimate the rows of a CSV or NDJSON file (quoted line breaks make it an estimate). */
 async function estimateRows(file: string, type: string): Promise<number | undefined> {
@@ -59,7 +66,41 @@ async function problemOf(res: Response): Promise<AppError> {
   return new AppError(code, body.detail ?? `HTTP ${res.status}`, body.errors);
 }
 
-/** `flow members import`: uploads the file to POST /v1/member-imports, polls the job with a progress bar, prints a summary. */
+/** fetch, with a refused or unreachable server reported as `unavailable` naming the URL. */
+async function request(doFetch: typeof fetch, url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await doFetch(url, init);
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause;
+    const why = cause?.code ?? (err instanceof Error ? err.message : String(err));
+    throw new AppError('unavailable', `cannot reach ${new URL(url).origin} (${why}); is the server running there? pass --url or set PORT`);
+  }
+}
+
+/** Undoes the report's spreadsheet guard (a leading apostrophe before = + - @) for display. */
+function unguard(cell: string): string {
+  return /^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell;
+}
+
+/** The first `limit` rejected rows of the error report, read as a stream (the report may be long). */
+async function firstRejections(doFetch: typeof fetch, url: string, headers: Record<string, string>, limit: number): Promise<Rejection[]> {
+  const res = await request(doFetch, url, { headers });
+  if (res.status !== 200 || !res.body) throw await problemOf(res);
+  const parser = Readable.fromWeb(res.body as WebReadableStream).pipe(parse({ columns: true, relax_column_count: true }));
+  const out: Rejection[] = [];
+  try {
+    for await (const r of parser as AsyncIterable<Record<string, string>>) {
+      out.push({ row: Number(r.row), field: unguard(r.field ?? ''), reason: unguard(r.reason ?? '') });
+      if (out.length >= limit) break;
+    }
+  } finally {
+    parser.destroy();
+    await res.body.cancel().catch(() => {});
+  }
+  return out;
+}
+
+/** `flow members import`: uploads the file to POST /v1/member-imports, polls the job with progress, prints a summary. */
 export async function runMembersImport(o: ImportCliOptions): Promise<number> {
   const doFetch = o.fetch ?? fetch;
   const type = TYPES[path.extname(o.file).toLowerCase()];
@@ -73,44 +114,71 @@ export async function runMembersImport(o: ImportCliOptions): Promise<number> {
   const base = o.url.replace(/\/+$/, '');
   const headers = { authorization: `Bearer ${o.key}` };
   const total = o.progress ? await estimateRows(o.file, type) : undefined;
-  const draw = (text: string) => o.progress && o.stderr(`\r${text}\u001b[K`);
+  const progress = o.progress ? createProgress(o.progress) : undefined;
+  const rows = (n: number) => n.toLocaleString('en-GB');
 
   let sent = 0;
   const upload = fs.createReadStream(o.file, { highWaterMark: 256 * 1024 });
   upload.on('data', (chunk) => {
     sent += chunk.length;
-    draw(`uploading ${bar(size ? sent / size : 1)}`);
+    progress?.show({ phase: 'uploading', fraction: size ? sent / size : 1 });
   });
-  const res = await doFetch(`${base}/v1/member-imports${o.dryRun ? '?dryRun=true' : ''}`, {
+  const res = await request(doFetch, `${base}/v1/member-imports${o.dryRun ? '?dryRun=true' : ''}`, {
     method: 'POST',
     headers: { ...headers, 'content-type': type, 'content-length': String(size) },
     body: Readable.toWeb(upload) as unknown as ReadableStream,
     duplex: 'half',
   } as RequestInit);
   if (res.status !== 202) {
-    draw('');
+    progress?.end();
     throw await problemOf(res);
   }
   let job = (await res.json()) as Job;
   const started = Date.now();
-  while (job.status === 'queued' || job.status === 'running') {
-    await new Promise((r) => setTimeout(r, o.pollMs ?? 500));
-    const poll = await doFetch(`${base}/v1/member-imports/${job.id}`, { headers });
-    if (poll.status !== 200) throw await problemOf(poll);
-    job = (await poll.json()) as Job;
+  const state = () => {
     const c = job.counts;
     const rate = Math.round(c.read / Math.max((Date.now() - started) / 1000, 0.001));
-    draw(`${job.dryRun ? 'checking' : 'importing'} ${total ? bar(c.read / total) : ''} ${c.read.toLocaleString('en-GB')} rows, ${c.rejected.toLocaleString('en-GB')} rejected (${rate.toLocaleString('en-GB')}/s)`);
+    const done = job.status === 'succeeded' || job.status === 'failed';
+    return {
+      phase: job.dryRun ? 'checking' : 'importing',
+      fraction: done && job.status === 'succeeded' ? 1 : total ? c.read / total : undefined,
+      detail: `${rows(c.read)} rows, ${rows(c.rejected)} rejected (${rows(rate)}/s)`,
+    };
+  };
+  while (job.status === 'queued' || job.status === 'running') {
+    await new Promise((r) => setTimeout(r, o.pollMs ?? 500));
+    const poll = await request(doFetch, `${base}/v1/member-imports/${job.id}`, { headers });
+    if (poll.status !== 200) {
+      progress?.end();
+      throw await problemOf(poll);
+    }
+    job = (await poll.json()) as Job;
+    progress?.show(state());
   }
-  if (o.progress) o.stderr('\n');
+  progress?.end(state());
   const c = job.counts;
   const errorsUrl = job.errorsUrl.startsWith('/') ? `${base}${job.errorsUrl}` : job.errorsUrl;
-  if (o.json) o.stdout(JSON.stringify({ ...job, errorsUrl }) + '\n');
+  let rejections: Rejection[] = [];
+  let reportProblem: string | undefined;
+  if (c.rejected > 0) {
+    try {
+      rejections = await firstRejections(doFetch, errorsUrl, headers, REJECTIONS_SHOWN);
+    } catch (err) {
+      // The import itself is done; the summary still gives the counts and the report's URL.
+      reportProblem = err instanceof Error ? err.message : String(err);
+    }
+  }
+  if (o.json) o.stdout(JSON.stringify({ ...job, errorsUrl, rejections }) + '\n');
   else {
     const lines = [
       `${job.dryRun ? 'dry run ' : ''}import ${job.id} ${job.status}: ${c.read} read, ${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.rejected} rejected`,
     ];
     if (job.failure) lines.push(job.failure);
+    if (rejections.length) {
+      lines.push(c.rejected > rejections.length ? `first ${rejections.length} of ${rows(c.rejected)} rejected rows:` : 'rejected rows:');
+      for (const r of rejections) lines.push(`  row ${r.row}  ${r.field}: ${r.reason}`);
+    }
+    if (reportProblem) lines.push(`(could not read the error report: ${reportProblem})`);
     if (c.rejected > 0) lines.push(`error report: ${errorsUrl}  (send the same Authorization header)`);
     o.stdout(lines.join('\n') + '\n');
   }
