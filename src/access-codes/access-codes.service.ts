@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { AppError } from '../errors.js';
-import type { Clock } from '../time.js';
+import { AppError } from '../kernel/errors.js';
+import type { Clock } from '../kernel/time.js';
 import type { AccessCodesRepository } from './access-codes.repository.js';
 
 /** How long an entry code stays valid: long enough to walk to the barrier, short enough that a screenshot is useless. */

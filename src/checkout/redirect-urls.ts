@@ -1,4 +1,4 @@
-import type { FieldError } from '../errors.js';
+import type { FieldError } from '../kernel/errors.js';
 
 /** The longest success/cancel URL accepted. */
 export const MAX_URL_LENGTH = 2000;

@@ -1,5 +1,5 @@
-import { newId } from '../ids.js';
-import type { Clock } from '../time.js';
+import { newId } from '../kernel/ids.js';
+import type { Clock } from '../kernel/time.js';
 import type { BankDetails, CardDetails, CardOutcome, MandateOutcome, PaymentContext, PaymentProvider } from './payment-provider.js';
 import type { TestMandatesRepository } from './test-provider.repository.js';
 

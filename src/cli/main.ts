@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { openStore } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { createDeps, type Deps } from '../deps.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../kernel/errors.js';
 import type { KeyView } from '../keys/keys.service.js';
 import { serve } from '../server.js';
 import { runMembersImport } from '../imports/import-cli.js';

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { SCANNER_PATTERN } from '../keys/key-format.js';
+import { SCANNER_PATTERN } from '../kernel/key-format.js';
 
 /** Header paths pino replaces before writing a log line. */
 export const LOG_REDACT = [

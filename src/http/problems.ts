@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, invalid, problem, type ErrorCode } from '../errors.js';
+import { AppError, invalid, problem, type ErrorCode } from '../kernel/errors.js';
 import { isOutage } from '../shared/outage.js';
 import { fieldErrors } from './validation.js';
 

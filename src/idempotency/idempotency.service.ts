@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { AppError } from '../errors.js';
-import type { Clock } from '../time.js';
+import { AppError } from '../kernel/errors.js';
+import type { Clock } from '../kernel/time.js';
 import type { IdempotencyRepository } from './idempotency.repository.js';
 
 const TTL_MS = 24 * 3600 * 1000;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { AppError, ERROR_STATUS, type ErrorCode } from '../errors.js';
+import { AppError, ERROR_STATUS, type ErrorCode } from '../kernel/errors.js';
 
 /** What `flow members import` needs from its surroundings (tests pass their own fetch and clock). */
 export interface ImportCliOptions {

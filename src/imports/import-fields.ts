@@ -1,6 +1,6 @@
 import { hasControlCharacters, showControlCharacters } from '../members/control-characters.js';
 import type { ExternalRef } from '../members/members.repository.js';
-import { isIsoDate } from '../time.js';
+import { isIsoDate } from '../kernel/time.js';
 
 /** The member fields an import row may carry (CONTRACT §6 CSV headers, camelCased). */
 export const IMPORT_FIELDS = [

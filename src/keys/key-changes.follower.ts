@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { DialectName } from '../db/client.js';
-import type { Clock } from '../time.js';
+import type { Clock } from '../kernel/time.js';
 import { KEY_CHANGES_CHANNEL, type KeyChangesRepository } from './key-changes.repository.js';
 
 /** How often a node looks at the feed: on SQLite a `PRAGMA data_version` check, on PostgreSQL a catch-up read (NOTIFY is faster still). */

@@ -1,7 +1,7 @@
 import net from 'node:net';
-import type { FieldError } from '../errors.js';
-import { isPurpose } from '../auth/permissions.js';
-import { addDays, isIsoDate } from '../time.js';
+import type { FieldError } from '../kernel/errors.js';
+import { isPurpose } from '../kernel/permissions.js';
+import { addDays, isIsoDate } from '../kernel/time.js';
 
 const HEX = /^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
 export const MAX_GRACE_SECONDS = 30 * 24 * 60 * 60;

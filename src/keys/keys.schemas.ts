@@ -1,5 +1,5 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
-import { PERMISSIONS, PURPOSES, type Permission, type Purpose } from '../auth/permissions.js';
+import { PERMISSIONS, PURPOSES, type Permission, type Purpose } from '../kernel/permissions.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 

@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Actor, AuditService } from '../audit/audit.service.js';
-import type { Clock } from '../time.js';
+import type { Clock } from '../kernel/time.js';
 import type { KeyChangesRepository } from './key-changes.repository.js';
-import { keyIdOf, parseKey } from './key-format.js';
+import { keyIdOf, parseKey } from '../kernel/key-format.js';
 import type { LeakedRepository } from './leaked.repository.js';
 
 /** Most keys one report may carry. */

@@ -1,11 +1,11 @@
 import crypto, { timingSafeEqual } from 'node:crypto';
-import { permissionsOf, type Permission, type Purpose } from '../auth/permissions.js';
+import { permissionsOf, type Permission, type Purpose } from '../kernel/permissions.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { RESYNC, type SharedState } from '../shared/shared-state.js';
-import { endOfDay, nowMs, type Clock } from '../time.js';
-import { keyIdOf, parseKey } from './key-format.js';
+import { endOfDay, nowMs, type Clock } from '../kernel/time.js';
+import { keyIdOf, parseKey } from '../kernel/key-format.js';
 import { ipMatcher } from './key-rules.js';
-import { meBody } from './me.routes.js';
+import { meBody } from './me-body.js';
 import type { KeyForVerification, KeysRepository } from './keys.repository.js';
 
 /** The verified caller of /v1: a key and the environment it identifies. */

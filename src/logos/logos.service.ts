@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { OutputInfo, SharpConstructor } from 'sharp';
-import { AppError, invalid } from '../errors.js';
-import { newId } from '../ids.js';
-import type { Clock } from '../time.js';
+import { AppError, invalid } from '../kernel/errors.js';
+import { newId } from '../kernel/ids.js';
+import type { Clock } from '../kernel/time.js';
 import type { LogosRepository } from './logos.repository.js';
 import { inspectSvg } from './svg-inspect.js';
 

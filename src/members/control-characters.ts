@@ -1,4 +1,4 @@
-import type { FieldError } from '../errors.js';
+import type { FieldError } from '../kernel/errors.js';
 
 /**
  * The control characters no member field may hold: C0 (U+0000–U+001F: NUL, tab, line breaks …) and DEL

@@ -1,5 +1,5 @@
 import { CompiledQuery, PostgresAdapter, sql, type ExpressionBuilder, type Kysely } from 'kysely';
-import { reserveSeq } from '../public-api/change-counter.js';
+import { reserveSeq } from '../db/change-counter.js';
 import type { Database, MembersTable } from '../db/schema.js';
 
 /** One identifier of a member in another system (e.g. CoursePro's id). */

@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { Database } from '../db/schema.js';
-import { AppError, invalid } from '../errors.js';
-import { newId } from '../ids.js';
-import { decodeCursor, feedPageOf, pageOf } from '../public-api/paging.js';
+import { AppError, invalid } from '../kernel/errors.js';
+import { newId } from '../kernel/ids.js';
+import { decodeCursor, feedPageOf, pageOf } from '../kernel/paging.js';
 import type { SitesService } from '../sites/sites.service.js';
-import type { Clock } from '../time.js';
+import type { Clock } from '../kernel/time.js';
 import { controlCharacterErrors } from './control-characters.js';
 import type { ExternalRef, Member, MembersRepository } from './members.repository.js';
 import type { CreateMemberInput, MemberView, UpdateMemberInput } from './members.schemas.js';

@@ -1,6 +1,6 @@
-import type { Clock } from '../time.js';
-import { newId } from '../ids.js';
-import { decodeCursor, pageOf } from '../public-api/paging.js';
+import type { Clock } from '../kernel/time.js';
+import { newId } from '../kernel/ids.js';
+import { decodeCursor, pageOf } from '../kernel/paging.js';
 import type { MembershipType, MembershipTypesRepository } from './membership-types.repository.js';
 import type { MembershipTypeView } from './membership-types.schemas.js';
 

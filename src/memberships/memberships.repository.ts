@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { reserveSeq } from '../public-api/change-counter.js';
+import { reserveSeq } from '../db/change-counter.js';
 import type { Database, MembershipStatus, MembershipsTable } from '../db/schema.js';
 
 export type { MembershipStatus } from '../db/schema.js';

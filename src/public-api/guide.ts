@@ -1,4 +1,4 @@
-import { ERROR_CODES, ERROR_STATUS, TITLES, type ErrorCode } from '../errors.js';
+import { ERROR_CODES, ERROR_STATUS, TITLES, type ErrorCode } from '../kernel/errors.js';
 
 /** The guide pages' CSP: no script at all, inline styles only. */
 export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";

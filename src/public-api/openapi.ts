@@ -1,4 +1,4 @@
-import { ERROR_CODES, ERROR_STATUS, TITLES, type ErrorCode } from '../errors.js';
+import { ERROR_CODES, ERROR_STATUS, TITLES, type ErrorCode } from '../kernel/errors.js';
 import { OPERATIONS, TAGS } from './operations.js';
 
 /* The OpenAPI documents, finished from what @fastify/swagger derives from the route schemas: everything

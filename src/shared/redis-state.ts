@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { AppError } from '../errors.js';
+import { AppError } from '../kernel/errors.js';
 import { createRedisAttemptLog } from './attempt-log.js';
 import { RESYNC, type RateLimitResult, type SharedState } from './shared-state.js';
 

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { Clock } from '../time.js';
-import { newId } from '../ids.js';
-import { decodeCursor, pageOf } from '../public-api/paging.js';
+import type { Clock } from '../kernel/time.js';
+import { newId } from '../kernel/ids.js';
+import { decodeCursor, pageOf } from '../kernel/paging.js';
 import type { Site, SitesRepository } from './sites.repository.js';
 import type { SiteView } from './sites.schemas.js';
 

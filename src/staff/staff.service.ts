@@ -1,8 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { AppError, invalid, type FieldError } from '../errors.js';
-import { newId } from '../ids.js';
+import { AppError, invalid, type FieldError } from '../kernel/errors.js';
+import { newId } from '../kernel/ids.js';
 import type { SharedState } from '../shared/shared-state.js';
-import { nowMs, type Clock } from '../time.js';
+import { nowMs, type Clock } from '../kernel/time.js';
 import { passwordProblem } from './password-policy.js';
 import type { StaffRepository, StaffUser } from './staff.repository.js';
 

@@ -1,4 +1,4 @@
-import { invalid } from '../errors.js';
+import { invalid } from './errors.js';
 
 /** Keyset position for lists ordered by (created_at, id). */
 export interface CreatedKey {

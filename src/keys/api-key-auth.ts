@@ -1,11 +1,11 @@
 import type { FastifyReply, FastifyRequest, RouteOptions, onRequestHookHandler } from 'fastify';
 import type { Config } from '../config.js';
-import { AppError, type ErrorCode } from '../errors.js';
-import type { UsageRecorder } from '../keys/usage-recorder.js';
-import type { VerifiedKey, Verifier, VerifyResult } from '../keys/verifier.js';
+import { AppError, type ErrorCode } from '../kernel/errors.js';
+import type { UsageRecorder } from './usage-recorder.js';
+import type { VerifiedKey, Verifier, VerifyResult } from './verifier.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { SharedState } from '../shared/shared-state.js';
-import { permissionDeniedDetail, type Permission } from './permissions.js';
+import { permissionDeniedDetail, type Permission } from '../kernel/permissions.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
