@@ -28,7 +28,7 @@ import { LOG_REDACT, logSerializers } from './http/logging.js';
 import { createPublicApi } from './public-api/public-api.deps.js';
 
 /** Options tests use to replace the clock, the log destination or the store. */
-export interface DepsOptions {
+interface DepsOptions {
   clock?: Clock;
   logStream?: NodeJS.WritableStream;
   store?: Store;

@@ -28,7 +28,7 @@ const LOCK_MS = 60_000;
 /** How long a second submit waits for the first to finish before answering. */
 const WAIT_MS = 15_000;
 /** Payment attempts allowed per session: bounds card testing through one checkout link. */
-export const MAX_ATTEMPTS = 10;
+const MAX_ATTEMPTS = 10;
 
 const SESSION_ID = /^cs_[0-9A-Za-z]{22}$/;
 

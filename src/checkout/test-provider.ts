@@ -4,7 +4,7 @@ import type { BankDetails, CardDetails, CardOutcome, MandateOutcome, PaymentCont
 import type { TestMandatesRepository } from './test-provider.repository.js';
 
 /** The test provider's card numbers (CONTRACT §7). */
-export const TEST_CARDS = {
+const TEST_CARDS = {
   succeeds: '4242424242424242',
   declined: '4000000000000002',
   requiresAction: '4000000000003220',

@@ -73,4 +73,3 @@ export function createExpiryService(deps: {
     },
   };
 }
-export type ExpiryService = ReturnType<typeof createExpiryService>;

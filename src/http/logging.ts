@@ -11,7 +11,7 @@ export const LOG_REDACT = [
 ];
 
 /** Replaces anything shaped like a key with its redacted form. */
-export function redactSecrets(text: string): string {
+function redactSecrets(text: string): string {
   return text.replace(SCANNER_PATTERN, (k) => `${k.slice(0, 18)}_…${k.slice(-4)}`);
 }
 

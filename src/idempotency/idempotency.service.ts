@@ -18,7 +18,7 @@ function canonical(value: unknown): string {
 }
 
 /** Who an idempotency key belongs to: keys never collide across API keys or environments. */
-export interface IdempotencyScope {
+interface IdempotencyScope {
   environmentId: string;
   apiKeyId: string;
 }

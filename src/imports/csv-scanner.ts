@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 
 /** The longest field a CSV record may hold (characters, after decoding). */
-export const MAX_FIELD_CHARS = 10_000;
+const MAX_FIELD_CHARS = 10_000;
 /** The longest CSV record (bytes, from its first byte to its line break). */
-export const MAX_RECORD_BYTES = 64 * 1024;
+const MAX_RECORD_BYTES = 64 * 1024;
 /** Bytes of a field past which it is over MAX_FIELD_CHARS whatever it holds (UTF-8: at most 4 bytes a character). */
 const MAX_FIELD_BYTES = MAX_FIELD_CHARS * 4;
 
@@ -12,7 +12,7 @@ const MAX_FIELD_BYTES = MAX_FIELD_CHARS * 4;
  * quoted line breaks is numbered by its first line), its fields, and — when it cannot be taken — the column
  * (-1: the whole record) and why. A rejected record's fields are not kept.
  */
-export interface CsvRecord {
+interface CsvRecord {
   line: number;
   fields: string[];
   error?: { column: number; reason: string; value?: string };

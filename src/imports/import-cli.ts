@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { AppError, ERROR_STATUS, type ErrorCode } from '../kernel/errors.js';
 
 /** What `flow members import` needs from its surroundings (tests pass their own fetch and clock). */
-export interface ImportCliOptions {
+interface ImportCliOptions {
   file: string;
   key: string;
   url: string;

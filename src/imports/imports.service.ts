@@ -29,8 +29,8 @@ export const MAX_IMPORT_BYTES = 100 * 1024 * 1024;
  * Per environment, at most this many imports may be queued or running (on every node together), holding at most
  * this many spooled bytes: beyond, a new import is 429 `rate_limited` with Retry-After, and nothing is spooled.
  */
-export const MAX_JOBS_PER_ENVIRONMENT = 3;
-export const MAX_SPOOL_BYTES_PER_ENVIRONMENT = 200 * 1024 * 1024;
+const MAX_JOBS_PER_ENVIRONMENT = 3;
+const MAX_SPOOL_BYTES_PER_ENVIRONMENT = 200 * 1024 * 1024;
 /** Seconds a refused import is told to wait: about what a large import takes to drain one place. */
 const RETRY_AFTER_S = 30;
 
@@ -44,7 +44,7 @@ const HEARTBEAT_MS = 30 * 1000;
 const SWEEP_MS = 30 * 1000;
 
 /** The API view of a job. */
-export interface ImportJobView {
+interface ImportJobView {
   id: string;
   status: ImportJob['status'];
   dryRun: boolean;

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 import { randomBase62, toBase62 } from './base62.js';
 
-export const KEY_PREFIX = 'flow_';
-export const PUBLIC_ID_LENGTH = 12;
-export const SECRET_LENGTH = 32;
-export const CHECKSUM_LENGTH = 6;
+const KEY_PREFIX = 'flow_';
+const PUBLIC_ID_LENGTH = 12;
+const SECRET_LENGTH = 32;
+const CHECKSUM_LENGTH = 6;
 export const KEY_LENGTH = KEY_PREFIX.length + PUBLIC_ID_LENGTH + 1 + SECRET_LENGTH + CHECKSUM_LENGTH; // 56
 /** The pattern secret-scanning partners search for (CONTRACT §3). */
 export const SCANNER_PATTERN = /\bflow_[0-9A-Za-z]{12}_[0-9A-Za-z]{38}\b/g;
@@ -19,7 +19,7 @@ export function checksum(body: string): string {
 }
 
 /** A freshly generated key with its public id. */
-export interface GeneratedKey {
+interface GeneratedKey {
   publicId: string;
   key: string;
 }

@@ -22,7 +22,7 @@ declare module 'fastify' {
 
 const WINDOW_MS = 60_000;
 /** Failed authentications allowed per client address per minute before 429. */
-export const AUTH_FAILURES_PER_MINUTE = 120;
+const AUTH_FAILURES_PER_MINUTE = 120;
 
 const DETAIL: Partial<Record<ErrorCode, string>> = {
   key_missing: 'Send the API key as "Authorization: Bearer <key>" or "X-API-Key: <key>".',

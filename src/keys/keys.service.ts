@@ -22,7 +22,7 @@ import type { KeyChangesRepository } from './key-changes.repository.js';
 import type { KeyRow, KeysRepository } from './keys.repository.js';
 
 /** Theme fields as clients send them; `null` clears a field on update. */
-export interface ThemeInput {
+interface ThemeInput {
   logoId?: string | null;
   primaryColour?: string | null;
   secondaryColour?: string | null;
@@ -38,7 +38,7 @@ export interface CreateKeyInput {
   rateLimitPerMinute?: number | null;
 }
 
-export interface UpdateKeyInput {
+interface UpdateKeyInput {
   reference?: string;
   theme?: ThemeInput;
   allowedIps?: string[];
@@ -70,7 +70,7 @@ export interface KeyView {
   rateLimitPerMinute: number | null;
 }
 
-export interface KeyListFilter {
+interface KeyListFilter {
   q?: string;
   purpose?: string;
   status?: 'active' | 'expiring_soon' | 'expired' | 'revoked';

@@ -1,7 +1,7 @@
 import type { Permission, Purpose } from '../kernel/permissions.js';
 
 /** What the /v1/me body shows of a verified key (a structural subset, so the verifier can build it without the route). */
-export interface MeSource {
+interface MeSource {
   id: string;
   reference: string;
   purpose: Purpose;

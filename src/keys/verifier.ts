@@ -28,7 +28,7 @@ export interface VerifiedKey {
   meJson: string;
 }
 
-export type VerifyFailure = 'key_missing' | 'key_malformed' | 'key_invalid' | 'key_expired' | 'key_revoked' | 'ip_not_allowed';
+type VerifyFailure = 'key_missing' | 'key_malformed' | 'key_invalid' | 'key_expired' | 'key_revoked' | 'ip_not_allowed';
 
 /** Verification outcomes are data; exceptions are for outages. `keyId` is set when the key id was known. */
 export type VerifyResult = { ok: true; key: VerifiedKey } | { ok: false; code: VerifyFailure; keyId?: string };
@@ -58,7 +58,7 @@ interface Entry {
 const oneShot = (crypto as unknown as { hash?: (alg: string, data: string, enc: 'buffer') => Buffer }).hash;
 const sha256: (s: string) => Buffer = oneShot ? (s) => oneShot('sha256', s, 'buffer') : (s) => crypto.createHash('sha256').update(s).digest();
 
-export const INVALIDATE_CHANNEL = 'flow:keys:invalidate';
+const INVALIDATE_CHANNEL = 'flow:keys:invalidate';
 const MAX_ENTRIES = 100_000;
 
 function toCached(r: KeyForVerification): Cached {

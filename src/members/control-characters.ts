@@ -11,7 +11,7 @@ const CONTROL_CHARACTERS = /[\u0000-\u001F\u007F]/;
 const EVERY_CONTROL_CHARACTER = new RegExp(CONTROL_CHARACTERS.source, 'g');
 
 /** The field-error message for a value with control characters. */
-export const CONTROL_CHARACTERS_MESSAGE = 'must not contain control characters (U+0000–U+001F, U+007F)';
+const CONTROL_CHARACTERS_MESSAGE = 'must not contain control characters (U+0000–U+001F, U+007F)';
 
 /** True when `s` holds a control character. */
 export function hasControlCharacters(s: string): boolean {

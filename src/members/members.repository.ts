@@ -9,7 +9,7 @@ export interface ExternalRef {
 }
 
 /** A member's postal address; every part optional. */
-export interface MemberAddress {
+interface MemberAddress {
   line1: string | null;
   line2: string | null;
   town: string | null;
@@ -35,9 +35,6 @@ export interface Member {
   createdAt: string;
   updatedAt: string;
 }
-
-/** The fields of a member that a write may set. */
-export type MemberFields = Omit<Member, 'id' | 'environmentId' | 'seq' | 'createdAt' | 'updatedAt'>;
 
 function toMember(r: MembersTable): Member {
   return {

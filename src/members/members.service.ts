@@ -35,7 +35,7 @@ export function memberEtag(m: Member): string {
 }
 
 /** True when an If-Match header names the member's current ETag (or is `*`). */
-export function ifMatchHolds(header: string, m: Member): boolean {
+function ifMatchHolds(header: string, m: Member): boolean {
   const current = memberEtag(m);
   return header
     .split(',')

@@ -30,7 +30,7 @@ export function membershipView(m: Membership): MembershipView {
 const CANCELLABLE: readonly MembershipStatus[] = ['pending', 'future', 'active', 'frozen', 'suspended'];
 
 /** What creating a membership takes (checkout, seed data). */
-export interface NewMembership {
+interface NewMembership {
   memberId: string;
   membershipTypeId: string;
   siteId?: string | null;

@@ -20,7 +20,7 @@ const MAX_PENDING = 10_000;
 type HitClient = Redis & { flowHit(key: string, windowMs: number): Promise<[number, number]> };
 
 /** Options of the Redis-backed state. */
-export interface RedisStateOptions {
+interface RedisStateOptions {
   /** Prefix of every key and channel (default `flow:`), so deployments or test runs can share a Redis. */
   prefix?: string;
   /** Per-command timeout: a hung Redis turns into a quick 503, not a hung request. */

@@ -7,7 +7,7 @@ import type { Site, SitesRepository } from './sites.repository.js';
 import type { SiteView } from './sites.schemas.js';
 
 /** The API view of a site. */
-export function siteView(s: Site): SiteView {
+function siteView(s: Site): SiteView {
   return {
     id: s.id,
     code: s.code,
