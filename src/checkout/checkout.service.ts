@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sameSecret } from '../kernel/crypto.js';
 import type { Kysely } from 'kysely';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { Database } from '../db/schema.js';
@@ -61,13 +62,9 @@ export type PageOutcome =
   | { kind: 'state'; session: CheckoutSessionRow | undefined; state: 'completed' | 'cancelled' | 'expired' | 'not_found' | 'busy' | 'unavailable' }
   | { kind: 'csrf'; session: CheckoutSessionRow };
 
-function sha(v: string): Buffer {
-  return createHash('sha256').update(v).digest();
-}
-
 /** Constant-time comparison of a posted CSRF token with the session's. */
 export function csrfMatches(expected: string, given: string | undefined): boolean {
-  return typeof given === 'string' && timingSafeEqual(sha(expected), sha(given));
+  return typeof given === 'string' && sameSecret(expected, given);
 }
 
 function addMonths(date: string, months: number): string {

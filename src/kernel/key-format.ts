@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 import { randomBase62, toBase62 } from './base62.js';
+import { sha256Hex } from './crypto.js';
 
 const KEY_PREFIX = 'flow_';
 const PUBLIC_ID_LENGTH = 12;
@@ -43,7 +43,7 @@ export function parseKey(key: string): string | undefined {
 
 /** SHA-256 of the whole key (hex): the only form in which the store keeps it. */
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return sha256Hex(key);
 }
 
 /** The redacted form shown in lists and logs: `flow_<id>_…WXYZ`. */

@@ -1,4 +1,5 @@
-import crypto, { timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { sha256 } from '../kernel/crypto.js';
 import { permissionsOf, type Permission, type Purpose } from '../kernel/permissions.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { RESYNC, type SharedState } from '../shared/shared-state.js';
@@ -53,10 +54,6 @@ interface Entry {
   value: Cached | null;
   until: number;
 }
-
-// One-shot hashing (no Hash object per call) where the runtime has it (Node ≥ 20.12).
-const oneShot = (crypto as unknown as { hash?: (alg: string, data: string, enc: 'buffer') => Buffer }).hash;
-const sha256: (s: string) => Buffer = oneShot ? (s) => oneShot('sha256', s, 'buffer') : (s) => crypto.createHash('sha256').update(s).digest();
 
 const INVALIDATE_CHANNEL = 'flow:keys:invalidate';
 const MAX_ENTRIES = 100_000;
