@@ -3,13 +3,13 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { apiKeyGateOnRoute, createApiKeyAuth } from './auth/api-key-auth.js';
-import { createStaffAuth } from './auth/staff-auth.js';
+import { apiKeyGateOnRoute, createApiKeyAuth } from './keys/api-key-auth.js';
+import { createStaffAuth } from './staff/staff-auth.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { checkoutPageRoutes } from './checkout/checkout.pages.routes.js';
 import { checkoutApiRoutes } from './checkout/checkout.routes.js';
 import type { Deps } from './deps.js';
-import { AppError } from './errors.js';
+import { AppError } from './kernel/errors.js';
 import { registerConsole } from './http/console.js';
 import { clientErrorHandler, installErrorHandler, sendProblem } from './http/problems.js';
 import { ProblemSchema } from './http/schemas.js';

@@ -23,12 +23,12 @@ import { createLogosService } from './logos/logos.service.js';
 import { createMemoryState, type SharedState } from './shared/shared-state.js';
 import { createStaffRepository } from './staff/staff.repository.js';
 import { createStaffService } from './staff/staff.service.js';
-import { systemClock, type Clock } from './time.js';
+import { systemClock, type Clock } from './kernel/time.js';
 import { LOG_REDACT, logSerializers } from './http/logging.js';
 import { createPublicApi } from './public-api/public-api.deps.js';
 
 /** Options tests use to replace the clock, the log destination or the store. */
-export interface DepsOptions {
+interface DepsOptions {
   clock?: Clock;
   logStream?: NodeJS.WritableStream;
   store?: Store;

@@ -4,13 +4,13 @@ import type { Environment } from './environments/environments.repository.js';
 import { seedPublicApi } from './public-api/demo-seed.js';
 
 /** Adds a capability's demo data to the new demo environment. */
-export type Seeder = (deps: Deps, env: Environment) => Promise<void>;
+type Seeder = (deps: Deps, env: Environment) => Promise<void>;
 
 /** Demo data of each capability, run once on the first start. */
 const SEEDERS: Seeder[] = [seedPublicApi];
 
 /** The first-start admin login, returned once so the server can print it. */
-export interface FirstLogin {
+interface FirstLogin {
   email: string;
   password: string;
   generated: boolean;

@@ -9,7 +9,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { openStore } from '../src/db/client.js';
 import { createDeps, type Deps } from '../src/deps.js';
-import type { Clock } from '../src/time.js';
+import type { Clock } from '../src/kernel/time.js';
 
 /** A clock tests move by hand. */
 export interface FixedClock extends Clock {

@@ -1,13 +1,13 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { AppError } from '../errors.js';
-import type { Clock } from '../time.js';
+import { AppError } from '../kernel/errors.js';
+import type { Clock } from '../kernel/time.js';
 import type { AccessCodesRepository } from './access-codes.repository.js';
 
 /** How long an entry code stays valid: long enough to walk to the barrier, short enough that a screenshot is useless. */
-export const ACCESS_CODE_TTL_SECONDS = 120;
+const ACCESS_CODE_TTL_SECONDS = 120;
 
 /** An issued entry code. */
-export interface AccessCode {
+interface AccessCode {
   memberId: string;
   code: string;
   expiresAt: string;

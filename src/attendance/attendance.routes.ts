@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { problems } from '../http/schemas.js';
-import { v1Route } from '../public-api/docs.js';
+import { v1Route } from '../http/docs.js';
 import { MAX_ATTENDANCE_RECORDS, RecordAttendanceBody, RecordAttendanceResult } from './attendance.schemas.js';
 import type { AttendanceService } from './attendance.service.js';
 

@@ -5,7 +5,7 @@ export const MAX_ATTENDANCE_RECORDS = 500;
 
 const AttendanceStatus = Type.Union([Type.Literal('present'), Type.Literal('absent'), Type.Literal('cancelled')]);
 
-export const AttendanceRecordInput = Type.Object(
+const AttendanceRecordInput = Type.Object(
   {
     memberId: Type.String({ minLength: 1, maxLength: 64 }),
     membershipTypeId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
@@ -43,4 +43,3 @@ export const RecordAttendanceResult = Type.Object({
   unchanged: Type.Integer(),
   data: Type.Array(Type.Ref('Attendance')),
 });
-export type RecordAttendanceView = Static<typeof RecordAttendanceResult>;

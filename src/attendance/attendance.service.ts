@@ -1,7 +1,7 @@
-import { AppError, invalid, type FieldError } from '../errors.js';
-import { newId } from '../ids.js';
+import { AppError, invalid, type FieldError } from '../kernel/errors.js';
+import { newId } from '../kernel/ids.js';
 import { controlCharacterErrors } from '../members/control-characters.js';
-import type { Clock } from '../time.js';
+import type { Clock } from '../kernel/time.js';
 import { attendanceKey, type Attendance, type AttendanceRepository } from './attendance.repository.js';
 import type { RecordAttendanceInput } from './attendance.schemas.js';
 

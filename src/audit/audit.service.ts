@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { invalid } from '../errors.js';
-import { sortableId } from '../ids.js';
-import type { Clock } from '../time.js';
+import { invalid } from '../kernel/errors.js';
+import { sortableId } from '../kernel/ids.js';
+import type { Clock } from '../kernel/time.js';
 import type { AuditEvent, AuditRepository } from './audit.repository.js';
 
 /** Who did something: a staff user, an API key, the system, or an anonymous public caller. */

@@ -1,5 +1,5 @@
 import { hasControlCharacters, withoutControlCharacters } from '../members/control-characters.js';
-import { isIsoDate } from '../time.js';
+import { isIsoDate } from '../kernel/time.js';
 import type { BankDetails, CardDetails } from './payment-provider.js';
 
 /** The fields the hosted form posts (all text, as browsers send them). */

@@ -16,7 +16,7 @@ const THEME_FILE = /^theme-([0-9A-F]{6})-([0-9A-F]{6})\.css$/;
  * The strict policy of every hosted page: nothing but same-origin images and stylesheets, no scripts at all,
  * forms only to this server and the integration's own success/cancel origins (where a submit redirects).
  */
-export function checkoutCsp(session: CheckoutSessionRow | undefined): string {
+function checkoutCsp(session: CheckoutSessionRow | undefined): string {
   const targets = new Set<string>();
   if (session) {
     targets.add(originOf(session.successUrl));

@@ -10,10 +10,10 @@ import { checkoutButtonHtml, checkoutHeaderHtml, checkoutTheme, escapeHtml as e,
 /** The stylesheet's content address: the file can be cached for a year. */
 export const CSS_HASH = createHash('sha256').update(CHECKOUT_CSS).digest('hex').slice(0, 16);
 /** The stylesheet's URL. */
-export const CSS_URL = `/checkout/assets/checkout.${CSS_HASH}.css`;
+const CSS_URL = `/checkout/assets/checkout.${CSS_HASH}.css`;
 
 /** The URL of the theme stylesheet for two resolved colours (content-addressed by the colours themselves). */
-export function themeUrl(t: CheckoutTheme): string {
+function themeUrl(t: CheckoutTheme): string {
   return `/checkout/assets/theme-${t.primary.slice(1)}-${t.secondary.slice(1)}.css`;
 }
 
@@ -27,7 +27,7 @@ export function money(pence: number, currency: string): string {
 const MONEY = new Map<string, Intl.NumberFormat>();
 
 /** How the price recurs: "per month", "for 12 months", "one-off". */
-export function priceTerms(item: CheckoutItem): { label: string; badge: string } {
+function priceTerms(item: CheckoutItem): { label: string; badge: string } {
   if (item.paymentType === 'recurring') return { label: item.billingPeriod === 'year' ? 'per year' : 'per month', badge: item.billingPeriod === 'year' ? 'Recurring yearly' : 'Recurring monthly' };
   if (item.paymentType === 'fixed') return { label: item.durationMonths ? `for ${item.durationMonths} month${item.durationMonths === 1 ? '' : 's'}` : 'fixed term', badge: 'Fixed term' };
   return { label: 'one-off', badge: 'One-off payment' };

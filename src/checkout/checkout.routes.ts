@@ -1,10 +1,10 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '../errors.js';
+import { AppError } from '../kernel/errors.js';
 import type { IdempotencyService } from '../idempotency/idempotency.service.js';
 import { IdempotencyHeaders } from '../members/members.schemas.js';
-import { keyActor } from '../public-api/actor.js';
-import { KEY_SECURITY, permissionDoc } from '../public-api/docs.js';
+import { keyActor } from '../audit/actor.js';
+import { KEY_SECURITY, permissionDoc } from '../http/docs.js';
 import { problems } from '../http/schemas.js';
 import type { CheckoutService } from './checkout.service.js';
 import { CreateSessionBodySchema, MandateParams, SessionParams, SessionViewSchema, TestMandateSchema, type SessionView } from './checkout.schemas.js';

@@ -1,10 +1,11 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sameSecret } from '../kernel/crypto.js';
 import type { Kysely } from 'kysely';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { Database } from '../db/schema.js';
-import { AppError, invalid, type FieldError } from '../errors.js';
-import { newId } from '../ids.js';
-import { randomBase62 } from '../keys/key-format.js';
+import { AppError, invalid, type FieldError } from '../kernel/errors.js';
+import { newId } from '../kernel/ids.js';
+import { randomBase62 } from '../kernel/base62.js';
 import type { VerifiedKey } from '../keys/verifier.js';
 import type { LogosService } from '../logos/logos.service.js';
 import { controlCharacterErrors } from '../members/control-characters.js';
@@ -14,7 +15,7 @@ import type { MembershipsService } from '../memberships/memberships.service.js';
 import type { MembershipType, MembershipTypesRepository } from '../membership-types/membership-types.repository.js';
 import type { MembershipsRepository } from '../memberships/memberships.repository.js';
 import type { SitesRepository } from '../sites/sites.repository.js';
-import { dateIn, type Clock } from '../time.js';
+import { dateIn, type Clock } from '../kernel/time.js';
 import type { CheckoutRepository, CheckoutSessionRow, PaymentRow } from './checkout.repository.js';
 import type { CreateSessionBody, SessionView } from './checkout.schemas.js';
 import { checkForm, redisplayValues, type CheckedForm, type CustomerDetails, type FormErrors, type FormFields } from './checkout-form.js';
@@ -28,7 +29,7 @@ const LOCK_MS = 60_000;
 /** How long a second submit waits for the first to finish before answering. */
 const WAIT_MS = 15_000;
 /** Payment attempts allowed per session: bounds card testing through one checkout link. */
-export const MAX_ATTEMPTS = 10;
+const MAX_ATTEMPTS = 10;
 
 const SESSION_ID = /^cs_[0-9A-Za-z]{22}$/;
 
@@ -61,13 +62,9 @@ export type PageOutcome =
   | { kind: 'state'; session: CheckoutSessionRow | undefined; state: 'completed' | 'cancelled' | 'expired' | 'not_found' | 'busy' | 'unavailable' }
   | { kind: 'csrf'; session: CheckoutSessionRow };
 
-function sha(v: string): Buffer {
-  return createHash('sha256').update(v).digest();
-}
-
 /** Constant-time comparison of a posted CSRF token with the session's. */
 export function csrfMatches(expected: string, given: string | undefined): boolean {
-  return typeof given === 'string' && timingSafeEqual(sha(expected), sha(given));
+  return typeof given === 'string' && sameSecret(expected, given);
 }
 
 function addMonths(date: string, months: number): string {

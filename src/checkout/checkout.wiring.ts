@@ -8,7 +8,7 @@ import type { MembershipsService } from '../memberships/memberships.service.js';
 import { createMembershipTypesRepository } from '../membership-types/membership-types.repository.js';
 import { createMembershipsRepository } from '../memberships/memberships.repository.js';
 import { createSitesRepository } from '../sites/sites.repository.js';
-import type { Clock } from '../time.js';
+import type { Clock } from '../kernel/time.js';
 import { createCheckoutRepository } from './checkout.repository.js';
 import { createCheckoutService } from './checkout.service.js';
 import type { PaymentProvider } from './payment-provider.js';

@@ -1,7 +1,7 @@
-import type { FieldError } from '../errors.js';
+import type { FieldError } from '../kernel/errors.js';
 
 /** The longest success/cancel URL accepted. */
-export const MAX_URL_LENGTH = 2000;
+const MAX_URL_LENGTH = 2000;
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 

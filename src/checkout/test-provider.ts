@@ -1,10 +1,10 @@
-import { newId } from '../ids.js';
-import type { Clock } from '../time.js';
+import { newId } from '../kernel/ids.js';
+import type { Clock } from '../kernel/time.js';
 import type { BankDetails, CardDetails, CardOutcome, MandateOutcome, PaymentContext, PaymentProvider } from './payment-provider.js';
 import type { TestMandatesRepository } from './test-provider.repository.js';
 
 /** The test provider's card numbers (CONTRACT §7). */
-export const TEST_CARDS = {
+const TEST_CARDS = {
   succeeds: '4242424242424242',
   declined: '4000000000000002',
   requiresAction: '4000000000003220',

@@ -1,5 +1,5 @@
 import { ConfigError } from '../config.js';
-import { AppError, type ErrorCode } from '../errors.js';
+import { AppError, type ErrorCode } from '../kernel/errors.js';
 import { flagOf, usageLine, type CommandSpec } from './commands.js';
 
 /** One problem, named as the user typed it (`--expires`), with the service's field path when there is one. */

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Actor } from '../audit/audit.service.js';
 import { loadConfig, type Config } from '../config.js';
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../kernel/errors.js';
 import type { KeyView } from '../keys/keys.service.js';
 import { cliError, inCommandTerms, missing, UsageError } from './cli-error.js';
 import { COMMANDS, commandHelp, findCommand, groupCommands, OPTIONS, overallHelp, type CommandSpec, type FlagName } from './commands.js';

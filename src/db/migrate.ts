@@ -9,7 +9,7 @@ import { keyChangesMigration } from './migrations/0006-key-changes.js';
 import { importFairnessMigration } from './migrations/0008-import-fairness.js';
 
 /** A migration that may differ by engine (e.g. blob vs bytea). */
-export type PortableMigration = (dialect: DialectName) => Migration;
+type PortableMigration = (dialect: DialectName) => Migration;
 
 /** Every migration in order; a capability appends its own here. */
 const MIGRATIONS: Array<[string, PortableMigration]> = [

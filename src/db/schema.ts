@@ -22,7 +22,7 @@ export interface StaffUsersTable {
   created_at: string;
 }
 
-export interface StaffSessionsTable {
+interface StaffSessionsTable {
   /** SHA-256 (hex) of the session token; the token itself lives only in the cookie. */
   id: string;
   staff_id: string;
@@ -59,7 +59,7 @@ export interface ApiKeysTable {
   expiry_warned_at: string | null;
 }
 
-export interface LogosTable {
+interface LogosTable {
   id: string;
   environment_id: string;
   /** SHA-256 (hex) of the stored PNG: the content address in its URL. */
@@ -86,7 +86,7 @@ export interface AuditEventsTable {
   created_at: string;
 }
 
-export interface KeyUsageDailyTable {
+interface KeyUsageDailyTable {
   key_id: string;
   day: string;
   outcome: string;
@@ -94,20 +94,20 @@ export interface KeyUsageDailyTable {
 }
 
 /** Per-environment counters; `seq` columns draw from them inside the writing transaction (gapless feeds). */
-export interface ChangeCountersTable {
+interface ChangeCountersTable {
   environment_id: string;
   name: string;
   value: number;
 }
 
 /** The one-row counter of key changes; bumped inside every writing transaction (row lock = commit order). */
-export interface KeyChangeHeadTable {
+interface KeyChangeHeadTable {
   id: number;
   seq: number;
 }
 
 /** A change to what verification sees about a key (created, updated, revoked, rolled, grace ended). */
-export interface KeyChangesTable {
+interface KeyChangesTable {
   seq: number;
   key_id: string;
   created_at: string;
@@ -175,7 +175,7 @@ export interface MembersTable {
   updated_at: string;
 }
 
-export interface MemberExternalRefsTable {
+interface MemberExternalRefsTable {
   environment_id: string;
   system: string;
   external_id: string;
@@ -241,7 +241,7 @@ export interface ImportJobsTable {
   spool_bytes: number;
 }
 
-export interface ImportErrorsTable {
+interface ImportErrorsTable {
   job_id: string;
   ord: number;
   row_number: number;
@@ -267,13 +267,13 @@ export interface IdempotencyKeysTable {
 }
 
 /** The per-environment HMAC secret of member access codes (random, made on first use). */
-export interface AccessCodeSecretsTable {
+interface AccessCodeSecretsTable {
   environment_id: string;
   secret: string;
   created_at: string;
 }
 
-export type CheckoutSessionStatus = 'open' | 'completed' | 'expired' | 'cancelled';
+type CheckoutSessionStatus = 'open' | 'completed' | 'expired' | 'cancelled';
 
 /** A hosted checkout session; what is sold and the key's theme are snapshotted at creation. */
 export interface CheckoutSessionsTable {

@@ -1,6 +1,6 @@
-import { AppError, invalid } from '../errors.js';
-import { newId } from '../ids.js';
-import { isTimeZone, type Clock } from '../time.js';
+import { AppError, invalid } from '../kernel/errors.js';
+import { newId } from '../kernel/ids.js';
+import { isTimeZone, type Clock } from '../kernel/time.js';
 import type { Environment, EnvironmentsRepository } from './environments.repository.js';
 
 const SLUG = /^[a-z0-9][a-z0-9-]{1,39}$/;

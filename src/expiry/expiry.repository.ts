@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 
 /** A live key that may need an expiry warning. */
-export interface ExpiryCandidate {
+interface ExpiryCandidate {
   id: string;
   environmentId: string;
   reference: string;

@@ -1,7 +1,7 @@
 import { SYSTEM_ACTOR, type AuditService } from '../audit/audit.service.js';
 import type { Environment } from '../environments/environments.repository.js';
 import { EXPIRING_SOON_DAYS } from '../keys/key-rules.js';
-import { addDays, dateIn, type Clock } from '../time.js';
+import { addDays, dateIn, type Clock } from '../kernel/time.js';
 import type { ExpiryRepository } from './expiry.repository.js';
 
 /**
@@ -73,4 +73,3 @@ export function createExpiryService(deps: {
     },
   };
 }
-export type ExpiryService = ReturnType<typeof createExpiryService>;

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyCompress from '@fastify/compress';
 
 /** Answers smaller than this go out as they are (a /v1/me body is ~300 bytes; a 100-member page ~43 KB). */
-export const COMPRESS_THRESHOLD = 1024;
+const COMPRESS_THRESHOLD = 1024;
 
 /**
  * gzip/br for JSON, CSV and the docs above 1 KB. Not compressed:

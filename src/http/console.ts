@@ -5,7 +5,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /** Where the built console lives (console/dist, beside src/ and dist/). */
-export const CONSOLE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../console/dist');
+const CONSOLE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../console/dist');
 
 /** Serves the built console's assets; `sendConsole` answers a client-side route with index.html. */
 export async function registerConsole(app: FastifyInstance): Promise<(reply: FastifyReply) => FastifyReply> {

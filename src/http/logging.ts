@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { SCANNER_PATTERN } from '../keys/key-format.js';
+import { SCANNER_PATTERN } from '../kernel/key-format.js';
 
 /** Header paths pino replaces before writing a log line. */
 export const LOG_REDACT = [
@@ -11,7 +11,7 @@ export const LOG_REDACT = [
 ];
 
 /** Replaces anything shaped like a key with its redacted form. */
-export function redactSecrets(text: string): string {
+function redactSecrets(text: string): string {
   return text.replace(SCANNER_PATTERN, (k) => `${k.slice(0, 18)}_…${k.slice(-4)}`);
 }
 

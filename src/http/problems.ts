@@ -1,10 +1,10 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, invalid, problem, type ErrorCode } from '../errors.js';
+import { AppError, invalid, problem, type ErrorCode } from '../kernel/errors.js';
 import { isOutage } from '../shared/outage.js';
 import { fieldErrors } from './validation.js';
 
-export const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
+const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 
 /** Sends an AppError as problem+json. */
 export function sendProblem(reply: FastifyReply, err: AppError): FastifyReply {

@@ -1,5 +1,5 @@
 import { Type, type TSchema } from '@fastify/type-provider-typebox';
-import { ERROR_CODES, type ErrorCode } from '../errors.js';
+import { ERROR_CODES, type ErrorCode } from '../kernel/errors.js';
 
 /** The problem+json body of every error (RFC 9457). */
 export const ProblemSchema = Type.Object(

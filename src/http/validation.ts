@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject, type Options } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
-import type { FieldError } from '../errors.js';
+import type { FieldError } from '../kernel/errors.js';
 
 function ajv(options: Options): Ajv {
   const a = new Ajv({ allErrors: true, removeAdditional: false, useDefaults: true, strict: false, ...options });

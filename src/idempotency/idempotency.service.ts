@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { AppError } from '../errors.js';
-import type { Clock } from '../time.js';
+import { AppError } from '../kernel/errors.js';
+import type { Clock } from '../kernel/time.js';
 import type { IdempotencyRepository } from './idempotency.repository.js';
 
 const TTL_MS = 24 * 3600 * 1000;
@@ -18,7 +18,7 @@ function canonical(value: unknown): string {
 }
 
 /** Who an idempotency key belongs to: keys never collide across API keys or environments. */
-export interface IdempotencyScope {
+interface IdempotencyScope {
   environmentId: string;
   apiKeyId: string;
 }

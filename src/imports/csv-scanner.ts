@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 
 /** The longest field a CSV record may hold (characters, after decoding). */
-export const MAX_FIELD_CHARS = 10_000;
+const MAX_FIELD_CHARS = 10_000;
 /** The longest CSV record (bytes, from its first byte to its line break). */
-export const MAX_RECORD_BYTES = 64 * 1024;
+const MAX_RECORD_BYTES = 64 * 1024;
 /** Bytes of a field past which it is over MAX_FIELD_CHARS whatever it holds (UTF-8: at most 4 bytes a character). */
 const MAX_FIELD_BYTES = MAX_FIELD_CHARS * 4;
 
@@ -44,7 +44,7 @@ interface Resume {
  * record; blank lines are skipped but counted. Bounds: a field over MAX_FIELD_CHARS or a record over
  * MAX_RECORD_BYTES rejects that record alone — bytes are then only counted, never kept, until the record ends.
  */
-class CsvScanner {
+export class CsvScanner {
   private state = FIELD_START;
   private line: number;
   private cr: boolean;

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { parse } from 'csv-parse';
 import { createProgress, type ProgressTarget } from '../cli/progress.js';
-import { AppError, ERROR_STATUS, type ErrorCode } from '../errors.js';
+import { AppError, ERROR_STATUS, type ErrorCode } from '../kernel/errors.js';
+import { CsvScanner, type CsvRecord } from './csv-scanner.js';
 
 /** What `flow members import` needs from its surroundings (tests pass their own fetch). */
 export interface ImportCliOptions {
@@ -86,15 +86,34 @@ function unguard(cell: string): string {
 async function firstRejections(doFetch: typeof fetch, url: string, headers: Record<string, string>, limit: number): Promise<Rejection[]> {
   const res = await request(doFetch, url, { headers });
   if (res.status !== 200 || !res.body) throw await problemOf(res);
-  const parser = Readable.fromWeb(res.body as WebReadableStream).pipe(parse({ columns: true, relax_column_count: true }));
+  // The report is CSV with a header line (row, field, reason, …): read it with the import's own reader.
+  const records: CsvRecord[] = [];
+  const scanner = new CsvScanner((r) => records.push(r), { offset: 0, line: 1, cr: false });
   const out: Rejection[] = [];
+  let columns: string[] | undefined;
+  const take = () => {
+    for (const r of records.splice(0)) {
+      if (!columns) {
+        columns = r.fields;
+        continue;
+      }
+      const cell = (name: string) => r.fields[columns!.indexOf(name)] ?? '';
+      if (out.length < limit) out.push({ row: Number(cell('row')), field: unguard(cell('field')), reason: unguard(cell('reason')) });
+    }
+  };
+  const body = Readable.fromWeb(res.body as WebReadableStream);
   try {
-    for await (const r of parser as AsyncIterable<Record<string, string>>) {
-      out.push({ row: Number(r.row), field: unguard(r.field ?? ''), reason: unguard(r.reason ?? '') });
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      scanner.write(chunk);
+      take();
       if (out.length >= limit) break;
     }
+    if (out.length < limit) {
+      scanner.end();
+      take();
+    }
   } finally {
-    parser.destroy();
+    body.destroy();
     await res.body.cancel().catch(() => {});
   }
   return out;

@@ -1,9 +1,9 @@
 import { hasControlCharacters, showControlCharacters } from '../members/control-characters.js';
 import type { ExternalRef } from '../members/members.repository.js';
-import { isIsoDate } from '../time.js';
+import { isIsoDate } from '../kernel/time.js';
 
 /** The member fields an import row may carry (CONTRACT §6 CSV headers, camelCased). */
-export const IMPORT_FIELDS = [
+const IMPORT_FIELDS = [
   'firstName',
   'lastName',
   'email',
@@ -43,7 +43,7 @@ export const CSV_HEADER: Record<ImportField, string> = {
 export const REQUIRED_HEADERS: readonly ImportField[] = ['firstName', 'lastName', 'email'];
 
 /** Header or key normalisation: case, spaces, `_` and `-` do not matter. */
-export function normaliseName(name: string): string {
+function normaliseName(name: string): string {
   return name.replace(/[\s_-]/g, '').toLowerCase();
 }
 

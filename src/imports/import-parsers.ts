@@ -10,10 +10,10 @@ export type ImportFormat = 'csv' | 'json' | 'ndjson';
 export type ParsedItem = { row: number; raw: RawRow } | { row: number; error: RowError };
 
 /** The largest JSON object or NDJSON line read; bigger ones are rejected, bounding memory (CSV: csv-scanner.ts). */
-export const MAX_RECORD_CHARS = 64 * 1024;
+const MAX_RECORD_CHARS = 64 * 1024;
 
 /** What the first line of a CSV says: the field of each column and the required headers missing. */
-export interface CsvHeader {
+interface CsvHeader {
   columns: Array<ImportField | undefined>;
   /** The header text of each column. */
   names: string[];
@@ -49,7 +49,7 @@ export async function readCsvHeader(file: string): Promise<CsvHeader | { error: 
  * physical record, numbered by the line it starts on (the header is line 1); a record the reader rejects
  * (over-long field or record, unclosed quote) becomes one row error in its place, naming its column.
  */
-export async function* parseCsv(file: string): AsyncGenerator<ParsedItem[]> {
+async function* parseCsv(file: string): AsyncGenerator<ParsedItem[]> {
   let header: CsvHeader | undefined;
   for await (const batch of scanCsv(file)) {
     const out: ParsedItem[] = [];
@@ -79,7 +79,7 @@ export async function* parseCsv(file: string): AsyncGenerator<ParsedItem[]> {
 }
 
 /** Maps one JSON object (flat CSV-like keys or the API's member shape) to a raw row. */
-export function rawFromObject(row: number, value: unknown): ParsedItem {
+function rawFromObject(row: number, value: unknown): ParsedItem {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { row, error: { row, field: 'row', reason: 'is not a JSON object' } };
   const values: RawRow['values'] = {};
   const refs: RawRow['refs'] = [];
@@ -133,7 +133,7 @@ const COMMA = 44;
  * Streams the elements of a top-level JSON array one by one without holding the array: a small scanner finds
  * each element's end (depth, strings, escapes) and JSON.parse reads just that element.
  */
-export async function* parseJsonArray(file: string): AsyncGenerator<ParsedItem[]> {
+async function* parseJsonArray(file: string): AsyncGenerator<ParsedItem[]> {
   const input = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 256 * 1024 });
   let started = false;
   let depth = 0;
@@ -210,7 +210,7 @@ export async function* parseJsonArray(file: string): AsyncGenerator<ParsedItem[]
 }
 
 /** Streams newline-delimited JSON in batches, one object per line (blank lines ignored; row = line number). */
-export async function* parseNdjson(file: string): AsyncGenerator<ParsedItem[]> {
+async function* parseNdjson(file: string): AsyncGenerator<ParsedItem[]> {
   const input = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 256 * 1024 });
   const lines = readline.createInterface({ input, crlfDelay: Infinity });
   let row = 0;

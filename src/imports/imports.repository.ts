@@ -3,7 +3,7 @@ import type { Database, ImportJobsTable } from '../db/schema.js';
 import type { RowError } from './import-fields.js';
 
 /** Counts of an import job. */
-export interface ImportCounts {
+interface ImportCounts {
   read: number;
   created: number;
   updated: number;

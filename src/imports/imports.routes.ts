@@ -1,10 +1,10 @@
 import { Readable } from 'node:stream';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AppError } from '../errors.js';
+import { AppError } from '../kernel/errors.js';
 import { problems } from '../http/schemas.js';
 import { IdempotencyHeaders } from '../members/members.schemas.js';
-import { IdParams } from '../public-api/common.schemas.js';
-import { v1Route } from '../public-api/docs.js';
+import { IdParams } from '../kernel/common.schemas.js';
+import { v1Route } from '../http/docs.js';
 import type { ImportFormat } from './import-parsers.js';
 import { MAX_IMPORT_BYTES, type ImportsService } from './imports.service.js';
 

@@ -9,12 +9,13 @@ import { pipeline } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
-import { AppError, invalid } from '../errors.js';
-import { newId } from '../ids.js';
+import { AppError, invalid } from '../kernel/errors.js';
+import { newId } from '../kernel/ids.js';
+import { BASE62, toBase62 } from '../kernel/base62.js';
 import type { IdempotencyService, StoredAnswer } from '../idempotency/idempotency.service.js';
 import type { ExternalRef, Member, MembersRepository } from '../members/members.repository.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { dateIn, type Clock } from '../time.js';
+import { dateIn, type Clock } from '../kernel/time.js';
 import { validateRow, type RowError, type ValidRow } from './import-fields.js';
 import { firstCharacter, parseFile, readCsvHeader, type ImportFormat, type ParsedItem } from './import-parsers.js';
 import type { ImportJob, ImportsRepository, QueueUsage } from './imports.repository.js';
@@ -28,8 +29,8 @@ export const MAX_IMPORT_BYTES = 100 * 1024 * 1024;
  * Per environment, at most this many imports may be queued or running (on every node together), holding at most
  * this many spooled bytes: beyond, a new import is 429 `rate_limited` with Retry-After, and nothing is spooled.
  */
-export const MAX_JOBS_PER_ENVIRONMENT = 3;
-export const MAX_SPOOL_BYTES_PER_ENVIRONMENT = 200 * 1024 * 1024;
+const MAX_JOBS_PER_ENVIRONMENT = 3;
+const MAX_SPOOL_BYTES_PER_ENVIRONMENT = 200 * 1024 * 1024;
 /** Seconds a refused import is told to wait: about what a large import takes to drain one place. */
 const RETRY_AFTER_S = 30;
 
@@ -43,7 +44,7 @@ const HEARTBEAT_MS = 30 * 1000;
 const SWEEP_MS = 30 * 1000;
 
 /** The API view of a job. */
-export interface ImportJobView {
+interface ImportJobView {
   id: string;
   status: ImportJob['status'];
   dryRun: boolean;
@@ -107,8 +108,6 @@ function aliveElsewhere(holder: string | null, me: string): boolean {
 /** Thrown (rolling the batch back) when another process has claimed the job: this one stops touching it. */
 class LostClaim extends Error {}
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
 /**
  * Ids for members created by an import: the usual `mem_` + 16 base62 characters, but the first 9 encode the
  * time (ms) and a sequence, so a big import appends to the primary-key index instead of writing all over it.
@@ -118,12 +117,7 @@ function importIds(n: number, now: number): string[] {
   const random = randomBytes(n * 8);
   const out: string[] = new Array<string>(n);
   for (let i = 0; i < n; i++) {
-    let t = now * 1024 + (i % 1024);
-    let head = '';
-    for (let k = 0; k < 9; k++) {
-      head = BASE62[t % 62] + head;
-      t = Math.floor(t / 62);
-    }
+    const head = toBase62(now * 1024 + (i % 1024), 9);
     let tail = '';
     for (let k = 0; k < 7; k++) tail += BASE62[random[i * 8 + k] % 62];
     out[i] = `mem_${head}${tail}`;

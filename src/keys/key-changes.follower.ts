@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { DialectName } from '../db/client.js';
-import type { Clock } from '../time.js';
+import type { Clock } from '../kernel/time.js';
 import { KEY_CHANGES_CHANNEL, type KeyChangesRepository } from './key-changes.repository.js';
 
 /** How often a node looks at the feed: on SQLite a `PRAGMA data_version` check, on PostgreSQL a catch-up read (NOTIFY is faster still). */
-export const KEY_FEED_POLL_MS = { sqlite: 250, postgres: 500 } as const;
+const KEY_FEED_POLL_MS = { sqlite: 250, postgres: 500 } as const;
 /**
  * A node whose last successful read of the feed is older than this serves no key from its cache: every
  * request asks the store, which answers (fresh) or fails (503 `unavailable`). It bounds how long a node
@@ -12,7 +12,7 @@ export const KEY_FEED_POLL_MS = { sqlite: 250, postgres: 500 } as const;
  */
 export const KEY_FEED_STALE_MS = 3000;
 /** Changes older than this are pruned; a node that fell further behind drops its whole cache instead. */
-export const KEY_CHANGES_RETENTION_MS = 24 * 3600 * 1000;
+const KEY_CHANGES_RETENTION_MS = 24 * 3600 * 1000;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 const BATCH = 1000;
 
@@ -132,4 +132,3 @@ export function createKeyChangeFollower(deps: {
     },
   };
 }
-export type KeyChangeFollower = ReturnType<typeof createKeyChangeFollower>;

@@ -6,7 +6,7 @@ import type { Database } from '../db/schema.js';
 export const KEY_CHANGES_CHANNEL = 'flow_key_changes';
 
 /** One entry of the key change feed. */
-export interface KeyChange {
+interface KeyChange {
   seq: number;
   keyId: string;
 }

@@ -1,7 +1,7 @@
 import net from 'node:net';
-import type { FieldError } from '../errors.js';
-import { isPurpose } from '../auth/permissions.js';
-import { addDays, isIsoDate } from '../time.js';
+import type { FieldError } from '../kernel/errors.js';
+import { isPurpose } from '../kernel/permissions.js';
+import { addDays, isIsoDate } from '../kernel/time.js';
 
 const HEX = /^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
 export const MAX_GRACE_SECONDS = 30 * 24 * 60 * 60;
@@ -10,7 +10,7 @@ export const EXPIRING_SOON_DAYS = 14;
 export const MAX_PREVIOUS_SECRETS = 10;
 
 /** `#abc` / `#a1b2c3` → `#AABBCC`; undefined when not a hex colour. */
-export function normaliseColour(value: string): string | undefined {
+function normaliseColour(value: string): string | undefined {
   const v = value.trim();
   if (!HEX.test(v)) return undefined;
   const hex = v.slice(1).toUpperCase();
@@ -18,7 +18,7 @@ export function normaliseColour(value: string): string | undefined {
 }
 
 /** The date two years after `today` (29 February falls back to 28 February). */
-export function maxExpiry(today: string): string {
+function maxExpiry(today: string): string {
   const [y, m, d] = today.split('-');
   const candidate = `${Number(y) + 2}-${m}-${d}`;
   return isIsoDate(candidate) ? candidate : `${Number(y) + 2}-${m}-28`;

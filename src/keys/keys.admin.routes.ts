@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { MATRIX, PERMISSIONS, PURPOSES, PURPOSE_INFO, permissionsOf } from '../auth/permissions.js';
-import { staffActor } from '../auth/staff-auth.js';
+import { MATRIX, PERMISSIONS, PURPOSES, PURPOSE_INFO, permissionsOf } from '../kernel/permissions.js';
+import { staffActor } from '../staff/staff-auth.js';
 import { problems, Page } from '../http/schemas.js';
 import type { KeysService } from './keys.service.js';
 import { CreateKeyBody, KeyListQuery, KeyWithSecretSchema, RollBody, UpdateKeyBody } from './keys.schemas.js';

@@ -1,12 +1,12 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
-import { PERMISSIONS, PURPOSES, type Permission, type Purpose } from '../auth/permissions.js';
+import { PERMISSIONS, PURPOSES, type Permission, type Purpose } from '../kernel/permissions.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
-export const PurposeSchema = Type.Unsafe<Purpose>({ type: 'string', enum: [...PURPOSES], description: 'The purpose of the key' });
-export const PermissionSchema = Type.Unsafe<Permission>({ type: 'string', enum: [...PERMISSIONS] });
+const PurposeSchema = Type.Unsafe<Purpose>({ type: 'string', enum: [...PURPOSES], description: 'The purpose of the key' });
+const PermissionSchema = Type.Unsafe<Permission>({ type: 'string', enum: [...PERMISSIONS] });
 
-export const ThemeInputSchema = Type.Object(
+const ThemeInputSchema = Type.Object(
   {
     logoId: Type.Optional(Nullable(Type.String({ maxLength: 64, description: 'An id from POST /admin/v1/logos; null removes the logo' }))),
     primaryColour: Type.Optional(Nullable(Type.String({ maxLength: 20, description: '#RGB or #RRGGBB; stored as upper-case #RRGGBB' }))),

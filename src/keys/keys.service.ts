@@ -1,11 +1,11 @@
 import type { Actor, AuditService } from '../audit/audit.service.js';
-import { PURPOSE_INFO, permissionsOf, type Permission, type Purpose } from '../auth/permissions.js';
+import { PURPOSE_INFO, permissionsOf, type Permission, type Purpose } from '../kernel/permissions.js';
 import type { EnvironmentsService } from '../environments/environments.service.js';
-import { AppError, invalid, type FieldError } from '../errors.js';
+import { AppError, invalid, type FieldError } from '../kernel/errors.js';
 import { logoUrl, type LogosService } from '../logos/logos.service.js';
 import type { StaffService } from '../staff/staff.service.js';
-import { addDays, dateIn, endOfDay, type Clock } from '../time.js';
-import { generateKey, hashKey, keyIdOf, publicIdOf, redactKey } from './key-format.js';
+import { addDays, dateIn, endOfDay, type Clock } from '../kernel/time.js';
+import { generateKey, hashKey, keyIdOf, publicIdOf, redactKey } from '../kernel/key-format.js';
 import {
   EXPIRING_SOON_DAYS,
   MAX_GRACE_SECONDS,
@@ -22,7 +22,7 @@ import type { KeyChangesRepository } from './key-changes.repository.js';
 import type { KeyRow, KeysRepository } from './keys.repository.js';
 
 /** Theme fields as clients send them; `null` clears a field on update. */
-export interface ThemeInput {
+interface ThemeInput {
   logoId?: string | null;
   primaryColour?: string | null;
   secondaryColour?: string | null;
@@ -38,7 +38,7 @@ export interface CreateKeyInput {
   rateLimitPerMinute?: number | null;
 }
 
-export interface UpdateKeyInput {
+interface UpdateKeyInput {
   reference?: string;
   theme?: ThemeInput;
   allowedIps?: string[];
@@ -70,7 +70,7 @@ export interface KeyView {
   rateLimitPerMinute: number | null;
 }
 
-export interface KeyListFilter {
+interface KeyListFilter {
   q?: string;
   purpose?: string;
   status?: 'active' | 'expiring_soon' | 'expired' | 'revoked';

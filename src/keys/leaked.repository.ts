@@ -3,7 +3,7 @@ import type { Database } from '../db/schema.js';
 import { parsePreviousSecrets, type PreviousSecret } from './keys.repository.js';
 
 /** What a leaked-key report needs to know about a key: its hashes and whether it is still live. */
-export interface LeakCandidate {
+interface LeakCandidate {
   id: string;
   environmentId: string;
   keyHash: string;

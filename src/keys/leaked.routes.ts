@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AppError } from '../errors.js';
+import { AppError } from '../kernel/errors.js';
 import { problems } from '../http/schemas.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { SharedState } from '../shared/shared-state.js';

@@ -1,16 +1,13 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { sha256 } from '../kernel/crypto.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
-import type { Clock } from '../time.js';
+import type { Clock } from '../kernel/time.js';
 import type { KeyChangesRepository } from './key-changes.repository.js';
-import { keyIdOf, parseKey } from './key-format.js';
+import { keyIdOf, parseKey } from '../kernel/key-format.js';
 import type { LeakedRepository } from './leaked.repository.js';
 
 /** Most keys one report may carry. */
 export const MAX_LEAKED_KEYS = 1000;
-
-function sha256(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
-}
 
 function same(a: Buffer, hex: string): boolean {
   const b = Buffer.from(hex, 'hex');

@@ -1,15 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { problems } from '../http/schemas.js';
 import { MeSchema } from './keys.schemas.js';
-import type { VerifiedKey } from './verifier.js';
-
-/** The /v1/me body for a key (the shape of MeSchema). */
-export function meBody(k: Omit<VerifiedKey, 'meJson' | 'rateBucket'>) {
-  return {
-    environment: { id: k.environment.id, slug: k.environment.slug, name: k.environment.name },
-    key: { id: k.id, reference: k.reference, purpose: k.purpose, expiresOn: k.expiresOn, expiresAt: k.expiresAt, permissions: k.permissionList },
-  };
-}
 
 /** GET /v1/me: the calling key and its environment. */
 export function meRoutes(): FastifyPluginAsyncTypebox {

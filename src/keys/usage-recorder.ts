@@ -1,4 +1,4 @@
-import { nowMs, type Clock } from '../time.js';
+import { nowMs, type Clock } from '../kernel/time.js';
 import type { KeysRepository } from './keys.repository.js';
 
 const DAY_MS = 86_400_000;

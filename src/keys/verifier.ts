@@ -1,11 +1,12 @@
-import crypto, { timingSafeEqual } from 'node:crypto';
-import { permissionsOf, type Permission, type Purpose } from '../auth/permissions.js';
+import { timingSafeEqual } from 'node:crypto';
+import { sha256 } from '../kernel/crypto.js';
+import { permissionsOf, type Permission, type Purpose } from '../kernel/permissions.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { RESYNC, type SharedState } from '../shared/shared-state.js';
-import { endOfDay, nowMs, type Clock } from '../time.js';
-import { keyIdOf, parseKey } from './key-format.js';
+import { endOfDay, nowMs, type Clock } from '../kernel/time.js';
+import { keyIdOf, parseKey } from '../kernel/key-format.js';
 import { ipMatcher } from './key-rules.js';
-import { meBody } from './me.routes.js';
+import { meBody } from './me-body.js';
 import type { KeyForVerification, KeysRepository } from './keys.repository.js';
 
 /** The verified caller of /v1: a key and the environment it identifies. */
@@ -28,7 +29,7 @@ export interface VerifiedKey {
   meJson: string;
 }
 
-export type VerifyFailure = 'key_missing' | 'key_malformed' | 'key_invalid' | 'key_expired' | 'key_revoked' | 'ip_not_allowed';
+type VerifyFailure = 'key_missing' | 'key_malformed' | 'key_invalid' | 'key_expired' | 'key_revoked' | 'ip_not_allowed';
 
 /** Verification outcomes are data; exceptions are for outages. `keyId` is set when the key id was known. */
 export type VerifyResult = { ok: true; key: VerifiedKey } | { ok: false; code: VerifyFailure; keyId?: string };
@@ -54,11 +55,7 @@ interface Entry {
   until: number;
 }
 
-// One-shot hashing (no Hash object per call) where the runtime has it (Node ≥ 20.12).
-const oneShot = (crypto as unknown as { hash?: (alg: string, data: string, enc: 'buffer') => Buffer }).hash;
-const sha256: (s: string) => Buffer = oneShot ? (s) => oneShot('sha256', s, 'buffer') : (s) => crypto.createHash('sha256').update(s).digest();
-
-export const INVALIDATE_CHANNEL = 'flow:keys:invalidate';
+const INVALIDATE_CHANNEL = 'flow:keys:invalidate';
 const MAX_ENTRIES = 100_000;
 
 function toCached(r: KeyForVerification): Cached {

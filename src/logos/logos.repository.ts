@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 
 /** A stored logo's metadata. */
-export interface LogoMeta {
+interface LogoMeta {
   id: string;
   environmentId: string;
   sha256: string;

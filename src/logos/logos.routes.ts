@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AppError, invalid } from '../errors.js';
+import { AppError, invalid } from '../kernel/errors.js';
 import { problems } from '../http/schemas.js';
 import { MAX_LOGO_BYTES, type LogosService } from './logos.service.js';
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { OutputInfo, SharpConstructor } from 'sharp';
-import { AppError, invalid } from '../errors.js';
-import { newId } from '../ids.js';
-import type { Clock } from '../time.js';
+import { AppError, invalid } from '../kernel/errors.js';
+import { newId } from '../kernel/ids.js';
+import type { Clock } from '../kernel/time.js';
 import type { LogosRepository } from './logos.repository.js';
 import { inspectSvg } from './svg-inspect.js';
 
@@ -12,19 +12,19 @@ const MAX_SIDE = 512;
  * Most pixels one decoded image may have: a PNG, JPEG or WebP (libvips streams it, ~35 MB at the limit) and
  * an SVG's declared canvas. Checked from the header, before anything is decoded.
  */
-export const MAX_PIXELS = 40_000_000;
+const MAX_PIXELS = 40_000_000;
 /**
  * Most pixels of all rasters embedded in one SVG together (2048 × 2048): librsvg decodes each whole, at
  * ~12 bytes a pixel, so the budget is far smaller than for a file sharp streams.
  */
-export const MAX_EMBEDDED_PIXELS = 2048 * 2048;
+const MAX_EMBEDDED_PIXELS = 2048 * 2048;
 /** An SVG is rendered with its long side at most this many pixels (then scaled to 512), whatever it declares. */
 const SVG_RENDER_SIDE = 1024;
 
 type Sniffed = 'png' | 'jpeg' | 'webp' | 'svg';
 
 /** The image type from the file's own bytes (the name and declared type are not trusted). */
-export function sniffImage(bytes: Buffer): Sniffed | undefined {
+function sniffImage(bytes: Buffer): Sniffed | undefined {
   if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png';
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
   if (bytes.length >= 12 && bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WEBP') return 'webp';

@@ -9,10 +9,10 @@
  */
 
 /** Most elements a logo may instantiate, counting every <use>/url(#…) expansion (librsvg allows 500,000). */
-export const MAX_SVG_ELEMENTS = 20_000;
+const MAX_SVG_ELEMENTS = 20_000;
 const MAX_DEPTH = 256;
 
-export interface SvgFacts {
+interface SvgFacts {
   /** Why the SVG is refused (a sentence fragment after "SVG "), or undefined. */
   reason?: string;
   /** The embedded rasters (`data:image/png|jpeg|webp;base64,…`), one per reference, decoded. */

@@ -1,4 +1,4 @@
-import type { FieldError } from '../errors.js';
+import type { FieldError } from '../kernel/errors.js';
 
 /**
  * The control characters no member field may hold: C0 (U+0000–U+001F: NUL, tab, line breaks …) and DEL
@@ -11,7 +11,7 @@ const CONTROL_CHARACTERS = /[\u0000-\u001F\u007F]/;
 const EVERY_CONTROL_CHARACTER = new RegExp(CONTROL_CHARACTERS.source, 'g');
 
 /** The field-error message for a value with control characters. */
-export const CONTROL_CHARACTERS_MESSAGE = 'must not contain control characters (U+0000–U+001F, U+007F)';
+const CONTROL_CHARACTERS_MESSAGE = 'must not contain control characters (U+0000–U+001F, U+007F)';
 
 /** True when `s` holds a control character. */
 export function hasControlCharacters(s: string): boolean {

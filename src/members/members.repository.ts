@@ -1,5 +1,5 @@
 import { CompiledQuery, PostgresAdapter, sql, type ExpressionBuilder, type Kysely } from 'kysely';
-import { reserveSeq } from '../public-api/change-counter.js';
+import { reserveSeq } from '../db/change-counter.js';
 import type { Database, MembersTable } from '../db/schema.js';
 
 /** One identifier of a member in another system (e.g. CoursePro's id). */
@@ -9,7 +9,7 @@ export interface ExternalRef {
 }
 
 /** A member's postal address; every part optional. */
-export interface MemberAddress {
+interface MemberAddress {
   line1: string | null;
   line2: string | null;
   town: string | null;
@@ -35,9 +35,6 @@ export interface Member {
   createdAt: string;
   updatedAt: string;
 }
-
-/** The fields of a member that a write may set. */
-export type MemberFields = Omit<Member, 'id' | 'environmentId' | 'seq' | 'createdAt' | 'updatedAt'>;
 
 function toMember(r: MembersTable): Member {
   return {

@@ -4,9 +4,9 @@ import type { IdempotencyService } from '../idempotency/idempotency.service.js';
 import { problems } from '../http/schemas.js';
 import { MemberMembershipsQuery, MembershipPage } from '../memberships/memberships.schemas.js';
 import type { MembershipsService } from '../memberships/memberships.service.js';
-import { keyActor } from '../public-api/actor.js';
-import { IdParams } from '../public-api/common.schemas.js';
-import { v1Route } from '../public-api/docs.js';
+import { keyActor } from '../audit/actor.js';
+import { IdParams } from '../kernel/common.schemas.js';
+import { v1Route } from '../http/docs.js';
 import {
   CreateMemberBody,
   IdempotencyHeaders,

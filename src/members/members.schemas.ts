@@ -1,5 +1,5 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
-import { FeedPage, PageQuery } from '../public-api/common.schemas.js';
+import { FeedPage, PageQuery } from '../kernel/common.schemas.js';
 
 const NullableString = (opts: Parameters<typeof Type.String>[0] = {}) => Type.Union([Type.String(opts), Type.Null()]);
 

@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { Database } from '../db/schema.js';
-import { AppError, invalid } from '../errors.js';
-import { newId } from '../ids.js';
-import { decodeCursor, feedPageOf, pageOf } from '../public-api/paging.js';
+import { AppError, invalid } from '../kernel/errors.js';
+import { newId } from '../kernel/ids.js';
+import { decodeCursor, feedPageOf, pageOf } from '../kernel/paging.js';
 import type { SitesService } from '../sites/sites.service.js';
-import type { Clock } from '../time.js';
+import type { Clock } from '../kernel/time.js';
 import { controlCharacterErrors } from './control-characters.js';
 import type { ExternalRef, Member, MembersRepository } from './members.repository.js';
 import type { CreateMemberInput, MemberView, UpdateMemberInput } from './members.schemas.js';
@@ -35,7 +35,7 @@ export function memberEtag(m: Member): string {
 }
 
 /** True when an If-Match header names the member's current ETag (or is `*`). */
-export function ifMatchHolds(header: string, m: Member): boolean {
+function ifMatchHolds(header: string, m: Member): boolean {
   const current = memberEtag(m);
   return header
     .split(',')

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { Page } from '../http/schemas.js';
-import { PageQuery } from '../public-api/common.schemas.js';
+import { PageQuery } from '../kernel/common.schemas.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 

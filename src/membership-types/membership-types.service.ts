@@ -1,11 +1,11 @@
-import type { Clock } from '../time.js';
-import { newId } from '../ids.js';
-import { decodeCursor, pageOf } from '../public-api/paging.js';
+import type { Clock } from '../kernel/time.js';
+import { newId } from '../kernel/ids.js';
+import { decodeCursor, pageOf } from '../kernel/paging.js';
 import type { MembershipType, MembershipTypesRepository } from './membership-types.repository.js';
 import type { MembershipTypeView } from './membership-types.schemas.js';
 
 /** The API view of a membership type. */
-export function membershipTypeView(t: MembershipType): MembershipTypeView {
+function membershipTypeView(t: MembershipType): MembershipTypeView {
   return {
     id: t.id,
     name: t.name,
@@ -26,7 +26,7 @@ export function membershipTypeView(t: MembershipType): MembershipTypeView {
 }
 
 /** What creating a membership type takes (seed data, tests). */
-export type MembershipTypeInput = Omit<MembershipType, 'id' | 'environmentId' | 'createdAt' | 'updatedAt' | 'currency' | 'active' | 'billingPeriod' | 'durationMonths' | 'joiningFeePence' | 'integration' | 'siteId'> &
+type MembershipTypeInput = Omit<MembershipType, 'id' | 'environmentId' | 'createdAt' | 'updatedAt' | 'currency' | 'active' | 'billingPeriod' | 'durationMonths' | 'joiningFeePence' | 'integration' | 'siteId'> &
   Partial<Pick<MembershipType, 'currency' | 'active' | 'billingPeriod' | 'durationMonths' | 'joiningFeePence' | 'integration' | 'siteId'>>;
 
 /** Membership types of an environment. */

@@ -1,11 +1,8 @@
 import type { Kysely } from 'kysely';
-import { reserveSeq } from '../public-api/change-counter.js';
+import { reserveSeq } from '../db/change-counter.js';
 import type { Database, MembershipStatus, MembershipsTable } from '../db/schema.js';
 
 export type { MembershipStatus } from '../db/schema.js';
-
-/** Every membership status, in lifecycle order. */
-export const MEMBERSHIP_STATUSES: readonly MembershipStatus[] = ['pending', 'future', 'active', 'frozen', 'suspended', 'cancelled', 'expired', 'lapsed'];
 
 /** A member's membership of one type (price in pence as sold). */
 export interface Membership {
@@ -27,7 +24,7 @@ export interface Membership {
 }
 
 /** A membership with its type's integration (for the CoursePro feed). */
-export interface MembershipWithIntegration extends Membership {
+interface MembershipWithIntegration extends Membership {
   integration: 'none' | 'coursepro';
 }
 

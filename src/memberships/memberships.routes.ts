@@ -1,8 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { problems } from '../http/schemas.js';
-import { keyActor } from '../public-api/actor.js';
-import { IdParams } from '../public-api/common.schemas.js';
-import { v1Route } from '../public-api/docs.js';
+import { keyActor } from '../audit/actor.js';
+import { IdParams } from '../kernel/common.schemas.js';
+import { v1Route } from '../http/docs.js';
 import { CancelMembershipBody, MembershipFeedPage, MembershipFeedQuery } from './memberships.schemas.js';
 import { membershipView, type MembershipsService } from './memberships.service.js';
 

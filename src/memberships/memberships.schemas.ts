@@ -1,6 +1,6 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { Page } from '../http/schemas.js';
-import { FeedPage, PageQuery } from '../public-api/common.schemas.js';
+import { FeedPage, PageQuery } from '../kernel/common.schemas.js';
 
 const Status = Type.Union(
   [

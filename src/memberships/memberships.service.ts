@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { Database } from '../db/schema.js';
-import { AppError } from '../errors.js';
-import { newId } from '../ids.js';
-import { decodeCursor, feedPageOf, pageOf } from '../public-api/paging.js';
-import type { Clock } from '../time.js';
+import { AppError } from '../kernel/errors.js';
+import { newId } from '../kernel/ids.js';
+import { decodeCursor, feedPageOf, pageOf } from '../kernel/paging.js';
+import type { Clock } from '../kernel/time.js';
 import type { Membership, MembershipStatus, MembershipsRepository } from './memberships.repository.js';
 import type { MembershipView } from './memberships.schemas.js';
 
@@ -30,7 +30,7 @@ export function membershipView(m: Membership): MembershipView {
 const CANCELLABLE: readonly MembershipStatus[] = ['pending', 'future', 'active', 'frozen', 'suspended'];
 
 /** What creating a membership takes (checkout, seed data). */
-export interface NewMembership {
+interface NewMembership {
   memberId: string;
   membershipTypeId: string;
   siteId?: string | null;

@@ -1,10 +1,10 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Outcomes of counted import rows (see `importRows`). */
-export type ImportRowOutcome = 'read' | 'created' | 'updated' | 'unchanged' | 'rejected';
+type ImportRowOutcome = 'read' | 'created' | 'updated' | 'unchanged' | 'rejected';
 
 /** Where a rate limit turned a request away. */
-export type RateLimitScope = 'key' | 'address' | 'leaked_report';
+type RateLimitScope = 'key' | 'address' | 'leaked_report';
 
 /**
  * The process's counters. The request path only bumps plain numbers (no label objects, no strings

@@ -1,8 +1,11 @@
 import { SYSTEM_ACTOR } from '../audit/audit.service.js';
-import type { Deps } from '../deps.js';
 import type { Environment } from '../environments/environments.repository.js';
+import type { MembersService } from '../members/members.service.js';
+import type { MembershipTypesService } from '../membership-types/membership-types.service.js';
 import type { MembershipStatus } from '../memberships/memberships.repository.js';
-import { addDays, dateIn } from '../time.js';
+import type { MembershipsService } from '../memberships/memberships.service.js';
+import type { SitesService } from '../sites/sites.service.js';
+import { addDays, dateIn, type Clock } from '../kernel/time.js';
 
 const FIRST = ['Olivia', 'Jack', 'Amelia', 'Harry', 'Isla', 'Oliver', 'Ava', 'George', 'Mia', 'Noah', 'Ella', 'Leo', 'Grace', 'Arthur', 'Freya', 'Oscar', 'Lily', 'Charlie', 'Sophie', 'Thomas'];
 const LAST = ['Smith', 'Jones', 'Taylor', 'Brown', 'Williams', 'Wilson', 'Johnson', 'Davies', 'Patel', 'Wright', 'Walker', 'Evans', 'Khan', 'Roberts', 'Green', 'Hall', 'Wood', 'Clarke', 'Hughes', 'Edwards'];
@@ -17,7 +20,10 @@ export function demoId(prefix: 'site' | 'mt' | 'mem' | 'ms', n: number): string 
 const STREETS = ['High Street', 'Station Road', 'Church Lane', 'Park Avenue', 'Victoria Road', 'Mill Lane'];
 
 /** Demo data of the public API: sites, membership types (some CoursePro), members with memberships in every status. */
-export async function seedPublicApi(deps: Deps, env: Environment): Promise<void> {
+export async function seedPublicApi(
+  deps: { clock: Clock; sites: SitesService; membershipTypes: MembershipTypesService; members: MembersService; memberships: MembershipsService },
+  env: Environment,
+): Promise<void> {
   const sites = [
     await deps.sites.create(env.id, { code: 'RVS', name: 'Riverside Leisure Centre', addressLine1: '1 Riverside Way', town: 'Leeds', postcode: 'LS1 4AP', phone: '0113 496 0000' }, demoId('site', 1)),
     await deps.sites.create(env.id, { code: 'NPK', name: 'Northpark Pool & Gym', addressLine1: '22 Park Road', town: 'Harrogate', postcode: 'HG1 5QA', phone: '01423 496 000' }, demoId('site', 2)),

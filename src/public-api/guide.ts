@@ -1,10 +1,10 @@
-import { ERROR_CODES, ERROR_STATUS, TITLES, type ErrorCode } from '../errors.js';
+import { ERROR_CODES, ERROR_STATUS, TITLES, type ErrorCode } from '../kernel/errors.js';
 
 /** The guide pages' CSP: no script at all, inline styles only. */
 export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** What each error code means and what to do about it (the page each problem's `type` points at). */
-export const ERROR_HELP: Record<ErrorCode, string> = {
+const ERROR_HELP: Record<ErrorCode, string> = {
   key_missing: 'No API key was sent. Send it as <code>Authorization: Bearer flow_…</code> or <code>X-API-Key: flow_…</code>.',
   key_malformed: 'The key is not a well-formed FLOW key (wrong length, characters or checksum) — usually a copy-and-paste mistake. Copy the whole key again; it is 56 characters and starts with <code>flow_</code>.',
   key_invalid: 'No such key in this environment. Check that the key belongs to this server, or ask an administrator for a new one.',

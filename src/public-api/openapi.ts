@@ -1,4 +1,4 @@
-import { ERROR_CODES, ERROR_STATUS, TITLES, type ErrorCode } from '../errors.js';
+import { ERROR_CODES, ERROR_STATUS, TITLES, type ErrorCode } from '../kernel/errors.js';
 import { OPERATIONS, TAGS } from './operations.js';
 
 /* The OpenAPI documents, finished from what @fastify/swagger derives from the route schemas: everything
@@ -21,7 +21,7 @@ export interface OpenApiDocument extends Json {
   tags?: Json[];
 }
 
-export const PROBLEM_MEDIA = 'application/problem+json';
+const PROBLEM_MEDIA = 'application/problem+json';
 
 const HEADERS: Record<string, Json> = {
   'X-Request-Id': { description: 'The request’s id (also `requestId` in errors); quote it when asking for help.', schema: { type: 'string' } },
@@ -38,7 +38,7 @@ const HEADERS: Record<string, Json> = {
 };
 
 /** Statuses answered as problem+json: the contract's codes, grouped by the status each answers with. */
-export function codesFor(status: number): ErrorCode[] {
+function codesFor(status: number): ErrorCode[] {
   return ERROR_CODES.filter((c) => ERROR_STATUS[c] === status);
 }
 

@@ -6,7 +6,7 @@ import { demoId } from './demo-seed.js';
  * (its records have fixed ids, see demo-seed.ts). Keyed by `METHOD /openapi/path`; a test checks that
  * every documented operation has an entry, so a new route cannot ship without one.
  */
-export interface OperationDoc {
+interface OperationDoc {
   id: string;
   /** Response headers by status: `true` = always sent, `false` = sometimes. */
   headers?: Record<number, Record<string, boolean>>;

@@ -17,7 +17,7 @@ import { createMembershipsRepository } from '../memberships/memberships.reposito
 import { createMembershipsService } from '../memberships/memberships.service.js';
 import { createSitesRepository } from '../sites/sites.repository.js';
 import { createSitesService } from '../sites/sites.service.js';
-import type { Clock } from '../time.js';
+import type { Clock } from '../kernel/time.js';
 import path from 'node:path';
 import { createImportsRepository } from '../imports/imports.repository.js';
 import { createImportsService } from '../imports/imports.service.js';

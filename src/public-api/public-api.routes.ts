@@ -1,6 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { attendanceRoutes } from '../attendance/attendance.routes.js';
-import type { Deps } from '../deps.js';
 import { membersRoutes } from '../members/members.routes.js';
 import { membershipTypesRoutes } from '../membership-types/membership-types.routes.js';
 import { membershipsRoutes } from '../memberships/memberships.routes.js';
@@ -11,9 +10,18 @@ import { MembershipTypeSchema } from '../membership-types/membership-types.schem
 import { MemberSchema } from '../members/members.schemas.js';
 import { MembershipSchema } from '../memberships/memberships.schemas.js';
 import { AttendanceSchema } from '../attendance/attendance.schemas.js';
+import type { Logger } from 'pino';
+import type { ImportsService } from '../imports/imports.service.js';
+
+/** What the /v1 resource routes need: each plugin's own dependencies (so this folder composes, below deps.ts). */
+type PublicApiRouteDeps = Parameters<typeof sitesRoutes>[0] &
+  Parameters<typeof membershipTypesRoutes>[0] &
+  Parameters<typeof membersRoutes>[0] &
+  Parameters<typeof membershipsRoutes>[0] &
+  Parameters<typeof attendanceRoutes>[0] & { imports: ImportsService; logger: Logger };
 
 /** Registers every /v1 resource route of the public API. */
-export function publicApiRoutes(deps: Deps): FastifyPluginAsync {
+export function publicApiRoutes(deps: PublicApiRouteDeps): FastifyPluginAsync {
   return async (app) => {
     // Shared by sibling route plugins (e.g. a member's memberships), so added once here.
     for (const schema of [SiteSchema, MembershipTypeSchema, MemberSchema, MembershipSchema, AttendanceSchema]) app.addSchema(schema);

@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 /** A bucket to take a slot in, with its own limit per window. */
-export interface Slot {
+interface Slot {
   bucket: string;
   limit: number;
 }
 
 /** The answer of `reserve`: a slot held in every bucket (give it back with `release`), or when to retry. */
-export type Reservation = { allowed: true; release(): Promise<void> } | { allowed: false; retryAfterSeconds: number };
+type Reservation = { allowed: true; release(): Promise<void> } | { allowed: false; retryAfterSeconds: number };
 
 /**
  * Sliding-window attempt log for guards that must hold under concurrency (sign-in): `reserve` counts the

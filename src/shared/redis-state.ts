@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { AppError } from '../errors.js';
+import { AppError } from '../kernel/errors.js';
 import { createRedisAttemptLog } from './attempt-log.js';
 import { RESYNC, type RateLimitResult, type SharedState } from './shared-state.js';
 
@@ -20,7 +20,7 @@ const MAX_PENDING = 10_000;
 type HitClient = Redis & { flowHit(key: string, windowMs: number): Promise<[number, number]> };
 
 /** Options of the Redis-backed state. */
-export interface RedisStateOptions {
+interface RedisStateOptions {
   /** Prefix of every key and channel (default `flow:`), so deployments or test runs can share a Redis. */
   prefix?: string;
   /** Per-command timeout: a hung Redis turns into a quick 503, not a hung request. */

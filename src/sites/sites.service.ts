@@ -1,13 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { Clock } from '../time.js';
-import { newId } from '../ids.js';
-import { decodeCursor, pageOf } from '../public-api/paging.js';
+import type { Clock } from '../kernel/time.js';
+import { newId } from '../kernel/ids.js';
+import { decodeCursor, pageOf } from '../kernel/paging.js';
 import type { Site, SitesRepository } from './sites.repository.js';
 import type { SiteView } from './sites.schemas.js';
 
 /** The API view of a site. */
-export function siteView(s: Site): SiteView {
+function siteView(s: Site): SiteView {
   return {
     id: s.id,
     code: s.code,

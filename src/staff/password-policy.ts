@@ -1,6 +1,6 @@
 /** Password rules, applied wherever a password is set (staff create, CLI, first-start admin). */
-export const PASSWORD_MIN = 12;
-export const PASSWORD_MAX = 200;
+const PASSWORD_MIN = 12;
+const PASSWORD_MAX = 200;
 
 /** Length and blankness: cheap and synchronous (the configuration check uses it). Undefined when fine. */
 export function passwordShapeProblem(password: string): string | undefined {

@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { SESSION_COOKIE } from '../auth/staff-auth.js';
+import { SESSION_COOKIE } from './staff-auth.js';
 import type { EnvironmentsService } from '../environments/environments.service.js';
 import { problems } from '../http/schemas.js';
 import type { StaffUser } from './staff.repository.js';

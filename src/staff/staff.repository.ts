@@ -13,7 +13,7 @@ export interface StaffUser {
 }
 
 /** A live console session joined with its user. */
-export interface SessionRow {
+interface SessionRow {
   id: string;
   csrfToken: string;
   expiresAt: string;

@@ -1,8 +1,9 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { AppError, invalid, type FieldError } from '../errors.js';
-import { newId } from '../ids.js';
+import { randomBytes } from 'node:crypto';
+import { sameSecret, sha256Hex } from '../kernel/crypto.js';
+import { AppError, invalid, type FieldError } from '../kernel/errors.js';
+import { newId } from '../kernel/ids.js';
 import type { SharedState } from '../shared/shared-state.js';
-import { nowMs, type Clock } from '../time.js';
+import { nowMs, type Clock } from '../kernel/time.js';
 import { passwordProblem } from './password-policy.js';
 import type { StaffRepository, StaffUser } from './staff.repository.js';
 
@@ -23,10 +24,6 @@ export interface Session {
   staff: StaffUser;
 }
 
-function sha256(s: string): string {
-  return createHash('sha256').update(s).digest('hex');
-}
-
 /** Staff users, argon2id passwords, console sessions and login throttling. */
 export function createStaffService(deps: { repo: StaffRepository; clock: Clock; shared: SharedState }) {
   const { repo, clock, shared } = deps;
@@ -44,7 +41,7 @@ export function createStaffService(deps: { repo: StaffRepository; clock: Clock; 
     const expiresAt = new Date(now.getTime() + SESSION_TTL_MS).toISOString();
     // Sessions that ended without a sign-out are pruned here, so the table does not grow without bound.
     await repo.deleteExpiredSessions(now.toISOString());
-    await repo.insertSession({ id: sha256(token), staffId: user.id, csrfToken, ip, createdAt: now.toISOString(), expiresAt });
+    await repo.insertSession({ id: sha256Hex(token), staffId: user.id, csrfToken, ip, createdAt: now.toISOString(), expiresAt });
     return { token, csrfToken, expiresAt, staff: user };
   }
 
@@ -84,7 +81,7 @@ export function createStaffService(deps: { repo: StaffRepository; clock: Clock; 
       const normalised = email.trim().toLowerCase();
       const slot = await shared.reserve(
         [
-          { bucket: `login:email:${sha256(normalised)}`, limit: MAX_CHECKS_PER_EMAIL },
+          { bucket: `login:email:${sha256Hex(normalised)}`, limit: MAX_CHECKS_PER_EMAIL },
           { bucket: `login:ip:${ip}`, limit: MAX_CHECKS_PER_IP },
         ],
         CHECK_WINDOW_MS,
@@ -117,7 +114,7 @@ export function createStaffService(deps: { repo: StaffRepository; clock: Clock; 
     /** The session behind a cookie token, or undefined when unknown, expired or its user is disabled. */
     async session(token: string | undefined): Promise<Omit<Session, 'token'> & { id: string } | undefined> {
       if (!token || token.length > 100) return undefined;
-      const row = await repo.findSession(sha256(token));
+      const row = await repo.findSession(sha256Hex(token));
       if (!row || !row.staff.active) return undefined;
       if (row.expiresAt <= clock.now().toISOString()) {
         await repo.deleteSession(row.id);
@@ -133,10 +130,7 @@ export function createStaffService(deps: { repo: StaffRepository; clock: Clock; 
 
     /** Constant-time comparison of the CSRF header with the session's token. */
     csrfMatches(expected: string, presented: string | undefined): boolean {
-      if (!presented) return false;
-      const a = Buffer.from(expected);
-      const b = Buffer.from(presented);
-      return a.length === b.length && timingSafeEqual(a, b);
+      return !!presented && sameSecret(expected, presented);
     },
 
     findByIds: (ids: string[]) => repo.findByIds(ids),

@@ -1,4 +1,4 @@
-import { PURPOSES, type Purpose } from '../../src/auth/permissions.js';
+import { PURPOSES, type Purpose } from '../../src/kernel/permissions.js';
 import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
 import type { Environment } from '../../src/environments/environments.repository.js';
 import type { TestApp } from '../helpers.js';

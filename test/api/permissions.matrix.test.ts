@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
-import { MATRIX, PURPOSES, grants, type Permission } from '../../src/auth/permissions.js';
+import { MATRIX, PURPOSES, grants, type Permission } from '../../src/kernel/permissions.js';
 import { buildTestApp, type TestApp } from '../helpers.js';
 import { auth, makeWorld, type ApiWorld } from './fixtures.js';
 

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
-import { newId } from '../../src/ids.js';
+import { newId } from '../../src/kernel/ids.js';
 import type { CreateKeyInput } from '../../src/keys/keys.service.js';
 import { createMembershipTypesRepository, type MembershipType } from '../../src/membership-types/membership-types.repository.js';
 import { createMembersRepository } from '../../src/members/members.repository.js';

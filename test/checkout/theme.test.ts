@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkoutPreview, checkoutTheme, contrastRatio, escapeHtml, FLOW_PRIMARY, FLOW_SECONDARY, normaliseHex, relativeLuminance, textColourOn, themeCss } from '../../src/checkout/theme.js';
 import { checkRedirectUrl, withSessionId } from '../../src/checkout/redirect-urls.js';
 import { checkForm, luhnValid, parseExpiry } from '../../src/checkout/checkout-form.js';
-import type { FieldError } from '../../src/errors.js';
+import type { FieldError } from '../../src/kernel/errors.js';
 
 describe('checkout theme (shared with the console preview)', () => {
   it('computes WCAG luminance and contrast', () => {

@@ -1,6 +1,7 @@
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { BASE62, KEY_LENGTH, SCANNER_PATTERN, checksum, generateKey, parseKey, redactKey } from '../../src/keys/key-format.js';
+import { BASE62 } from '../../src/kernel/base62.js';
+import { KEY_LENGTH, SCANNER_PATTERN, checksum, generateKey, parseKey, redactKey } from '../../src/kernel/key-format.js';
 
 const crc32 = (zlib as unknown as { crc32: (s: string) => number }).crc32;
 const SCANNER = new RegExp(SCANNER_PATTERN.source);

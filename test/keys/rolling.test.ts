@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { openStore } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createDeps } from '../../src/deps.js';
-import { generateKey, hashKey, keyIdOf } from '../../src/keys/key-format.js';
+import { generateKey, hashKey, keyIdOf } from '../../src/kernel/key-format.js';
 import { MAX_PREVIOUS_SECRETS } from '../../src/keys/key-rules.js';
 import { buildTestApp, demoEnvId, fixedClock, freshDatabase, type TestApp } from '../helpers.js';
 

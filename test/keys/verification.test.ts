@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
 import type { CreateKeyInput } from '../../src/keys/keys.service.js';
-import { generateKey } from '../../src/keys/key-format.js';
+import { generateKey } from '../../src/kernel/key-format.js';
 import { buildTestApp, demoEnvId, fixedClock, type TestApp } from '../helpers.js';
 
 describe('verification on /v1', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
-import { generateKey } from '../../src/keys/key-format.js';
+import { generateKey } from '../../src/kernel/key-format.js';
 import { ADMIN, buildTestApp, type TestApp } from '../helpers.js';
 
 // FUZZ_RUNS / FUZZ_SEED let `npm run bench` helpers (bench/fuzz.js) run longer or replay a seed.

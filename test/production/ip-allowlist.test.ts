@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import type { FieldError } from '../../src/errors.js';
+import type { FieldError } from '../../src/kernel/errors.js';
 import { checkCidrs, ipMatcher } from '../../src/keys/key-rules.js';
 import { ADMIN, buildTestApp, type TestApp } from '../helpers.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKey } from '../../src/keys/key-format.js';
+import { generateKey } from '../../src/kernel/key-format.js';
 import { ADMIN, buildTestApp, type TestApp } from '../helpers.js';
 
 describe('POST /v1/keys/revoke-leaked', () => {

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/kernel/errors.js';
 import { createRedisState } from '../../src/shared/redis-state.js';
 import { RESYNC, type SharedState } from '../../src/shared/shared-state.js';
 import { redisPrefix, sleep, startRedis } from './cluster.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliError, runCli, type CliIo } from '../../src/cli/main.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { createDeps } from '../../src/deps.js';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/kernel/errors.js';
 import { serve } from '../../src/server.js';
 import { buildTestApp, demoEnvId, freshDatabase, type TestApp } from '../helpers.js';
 

@@ -1,11 +1,11 @@
 import type { FastifyReply, FastifyRequest, RouteOptions, onRequestHookHandler } from 'fastify';
 import type { Config } from '../config.js';
-import { AppError, type ErrorCode } from '../errors.js';
-import type { UsageRecorder } from '../keys/usage-recorder.js';
-import type { VerifiedKey, Verifier, VerifyResult } from '../keys/verifier.js';
+import { AppError, type ErrorCode } from '../kernel/errors.js';
+import type { UsageRecorder } from './usage-recorder.js';
+import type { VerifiedKey, Verifier, VerifyResult } from './verifier.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { SharedState } from '../shared/shared-state.js';
-import { permissionDeniedDetail, type Permission } from './permissions.js';
+import { permissionDeniedDetail, type Permission } from '../kernel/permissions.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,7 +22,7 @@ declare module 'fastify' {
 
 const WINDOW_MS = 60_000;
 /** Failed authentications allowed per client address per minute before 429. */
-export const AUTH_FAILURES_PER_MINUTE = 120;
+const AUTH_FAILURES_PER_MINUTE = 120;
 
 const DETAIL: Partial<Record<ErrorCode, string>> = {
   key_missing: 'Send the API key as "Authorization: Bearer <key>" or "X-API-Key: <key>".',

@@ -11,9 +11,6 @@ export function IdParams(prefix: string) {
   return Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, description: `The ${prefix}_… id.` }) });
 }
 
-/** An ISO-8601 instant. */
-export const Instant = Type.String({ format: 'date-time' });
-
 /** A list page that may be a change feed: `resumeCursor` (feeds only) continues after the last change seen, even when `nextCursor` is null. */
 export function FeedPage<T extends TSchema>(item: T) {
   return Type.Object({

@@ -1,4 +1,4 @@
-import { MATRIX, PURPOSE_INFO, type Permission } from '../auth/permissions.js';
+import { MATRIX, PURPOSE_INFO, type Permission } from '../kernel/permissions.js';
 
 /** The OpenAPI description line of a /v1 operation: its permission and the purposes holding it (from the matrix). */
 export function permissionDoc(permission: Permission, text?: string): string {

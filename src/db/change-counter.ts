@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database } from './schema.js';
 
 /**
  * Reserves `n` consecutive change numbers of a per-environment counter and returns the first.

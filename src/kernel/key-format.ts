@@ -1,12 +1,11 @@
-import { createHash, randomInt } from 'node:crypto';
 import zlib from 'node:zlib';
+import { randomBase62, toBase62 } from './base62.js';
+import { sha256Hex } from './crypto.js';
 
-/** The base62 alphabet of every part of a key. */
-export const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-export const KEY_PREFIX = 'flow_';
-export const PUBLIC_ID_LENGTH = 12;
-export const SECRET_LENGTH = 32;
-export const CHECKSUM_LENGTH = 6;
+const KEY_PREFIX = 'flow_';
+const PUBLIC_ID_LENGTH = 12;
+const SECRET_LENGTH = 32;
+const CHECKSUM_LENGTH = 6;
 export const KEY_LENGTH = KEY_PREFIX.length + PUBLIC_ID_LENGTH + 1 + SECRET_LENGTH + CHECKSUM_LENGTH; // 56
 /** The pattern secret-scanning partners search for (CONTRACT §3). */
 export const SCANNER_PATTERN = /\bflow_[0-9A-Za-z]{12}_[0-9A-Za-z]{38}\b/g;
@@ -14,26 +13,13 @@ export const SCANNER_PATTERN = /\bflow_[0-9A-Za-z]{12}_[0-9A-Za-z]{38}\b/g;
 const SHAPE = /^flow_[0-9A-Za-z]{12}_[0-9A-Za-z]{38}$/;
 const crc32: (data: string | Buffer) => number = (zlib as unknown as { crc32: (d: string | Buffer) => number }).crc32;
 
-/** Random base62 text from a CSPRNG (rejection-free: randomInt is uniform). */
-export function randomBase62(length: number): string {
-  let out = '';
-  for (let i = 0; i < length; i++) out += BASE62[randomInt(62)];
-  return out;
-}
-
 /** CRC-32 (IEEE) of the body as 6 base62 digits, most significant first, zero-padded. */
 export function checksum(body: string): string {
-  let n = crc32(body) >>> 0;
-  let out = '';
-  for (let i = 0; i < CHECKSUM_LENGTH; i++) {
-    out = BASE62[n % 62] + out;
-    n = Math.floor(n / 62);
-  }
-  return out;
+  return toBase62(crc32(body) >>> 0, CHECKSUM_LENGTH);
 }
 
 /** A freshly generated key with its public id. */
-export interface GeneratedKey {
+interface GeneratedKey {
   publicId: string;
   key: string;
 }
@@ -57,7 +43,7 @@ export function parseKey(key: string): string | undefined {
 
 /** SHA-256 of the whole key (hex): the only form in which the store keeps it. */
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return sha256Hex(key);
 }
 
 /** The redacted form shown in lists and logs: `flow_<id>_…WXYZ`. */

@@ -1,4 +1,4 @@
-import { BASE62, randomBase62 } from './keys/key-format.js';
+import { randomBase62, toBase62 } from './base62.js';
 
 /** A new prefixed id, e.g. `env_3kTq9…` (16 random base62 characters: ~95 bits). */
 export function newId(prefix: string): string {
@@ -19,13 +19,4 @@ export function sortableId(prefix: string, nowMs: number): string {
     sequence = 0;
   }
   return `${prefix}_${toBase62(nowMs, 8)}${toBase62(sequence, 4)}${randomBase62(10)}`;
-}
-
-function toBase62(n: number, width: number): string {
-  let out = '';
-  for (let i = 0; i < width; i++) {
-    out = BASE62[n % 62] + out;
-    n = Math.floor(n / 62);
-  }
-  return out;
 }

@@ -71,7 +71,7 @@ export function addDays(date: string, days: number): string {
 }
 
 /** The instant (ms) when a calendar date begins in a time zone (handles DST by correcting the offset twice). */
-export function startOfDay(date: string, timeZone: string): number {
+function startOfDay(date: string, timeZone: string): number {
   const [y, m, d] = date.split('-').map(Number);
   const guess = Date.UTC(y, m - 1, d);
   let instant = guess;

@@ -1,13 +1,7 @@
-import { invalid } from '../errors.js';
-
-/** Keyset position for lists ordered by (created_at, id). */
-export interface CreatedKey {
-  createdAt: string;
-  id: string;
-}
+import { invalid } from './errors.js';
 
 /** Encodes a keyset position as an opaque cursor (base64url JSON). */
-export function encodeCursor(position: Record<string, string | number>): string {
+function encodeCursor(position: Record<string, string | number>): string {
   return Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');
 }
 

@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../audit/audit.service.js';
-import { AppError } from '../errors.js';
-import type { StaffUser } from '../staff/staff.repository.js';
-import type { StaffService } from '../staff/staff.service.js';
+import { AppError } from '../kernel/errors.js';
+import type { StaffUser } from './staff.repository.js';
+import type { StaffService } from './staff.service.js';
 
 export const SESSION_COOKIE = 'flow_session';
 
