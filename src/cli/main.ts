@@ -198,7 +198,7 @@ async function runCommand(spec: CommandSpec, c: CommandContext): Promise<number>
     }
     const key = flagKey ?? config.apiKey;
     if (key === undefined) throw missing('--key', spec, 'is required: set FLOW_API_KEY (preferred) or pass --key');
-    const { runMembersImport } = await import('../imports/import-cli.js');
+    const { runMembersImport } = await import('./members-import.js');
     return runMembersImport({
       file,
       key,

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { createProgress, type ProgressTarget } from '../cli/progress.js';
+import { createProgress, type ProgressTarget } from './progress.js';
 import { AppError, ERROR_STATUS, type ErrorCode } from '../kernel/errors.js';
-import { CsvScanner, type CsvRecord } from './csv-scanner.js';
+import { CsvScanner, type CsvRecord } from '../imports/csv-scanner.js';
 
 /** What `flow members import` needs from its surroundings (tests pass their own fetch). */
 export interface ImportCliOptions {
