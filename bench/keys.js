@@ -54,7 +54,7 @@ export async function httpBench({ rounds = 4, seconds = 4 } = {}) {
 export async function verifyBench() {
   const { loadConfig } = await dist('config.js');
   const { createDeps } = await dist('deps.js');
-  const { generateKey } = await dist('keys/key-format.js');
+  const { generateKey } = await dist('kernel/key-format.js');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flow-bench-verify-'));
   const deps = await createDeps({ ...loadConfig({ FLOW_DATA_DIR: dataDir }), logLevel: 'silent' });
   try {
