@@ -67,6 +67,22 @@ async function usageOf(db: Kysely<Database>, environmentId: string): Promise<Que
   return { jobs: Number(r.jobs), bytes: Number(r.bytes) };
 }
 
+/** The columns a job's progress changes: written at insert and by every save. */
+function progressColumns(j: ImportJob) {
+  return {
+    status: j.status,
+    rows_read: j.counts.read,
+    rows_created: j.counts.created,
+    rows_updated: j.counts.updated,
+    rows_unchanged: j.counts.unchanged,
+    rows_rejected: j.counts.rejected,
+    committed_through_row: j.committedThroughRow,
+    failure: j.failure,
+    updated_at: j.updatedAt,
+    finished_at: j.finishedAt,
+  };
+}
+
 async function insertJob(db: Kysely<Database>, j: ImportJob): Promise<void> {
   await db
     .insertInto('import_jobs')
@@ -74,19 +90,10 @@ async function insertJob(db: Kysely<Database>, j: ImportJob): Promise<void> {
       id: j.id,
       environment_id: j.environmentId,
       api_key_id: j.apiKeyId,
-      status: j.status,
       dry_run: j.dryRun ? 1 : 0,
       format: j.format,
-      rows_read: j.counts.read,
-      rows_created: j.counts.created,
-      rows_updated: j.counts.updated,
-      rows_unchanged: j.counts.unchanged,
-      rows_rejected: j.counts.rejected,
-      committed_through_row: j.committedThroughRow,
-      failure: j.failure,
       created_at: j.createdAt,
-      updated_at: j.updatedAt,
-      finished_at: j.finishedAt,
+      ...progressColumns(j),
       runner: j.runner,
       spool_bytes: j.spoolBytes,
     })
@@ -127,18 +134,7 @@ export function createImportsRepository(db: Kysely<Database>) {
     async save(j: ImportJob, trx: Kysely<Database> = db): Promise<boolean> {
       const r = await trx
         .updateTable('import_jobs')
-        .set({
-          status: j.status,
-          rows_read: j.counts.read,
-          rows_created: j.counts.created,
-          rows_updated: j.counts.updated,
-          rows_unchanged: j.counts.unchanged,
-          rows_rejected: j.counts.rejected,
-          committed_through_row: j.committedThroughRow,
-          failure: j.failure,
-          updated_at: j.updatedAt,
-          finished_at: j.finishedAt,
-        })
+        .set(progressColumns(j))
         .where('id', '=', j.id)
         .where((eb) => (j.runner === null ? eb('runner', 'is', null) : eb('runner', '=', j.runner)))
         .executeTakeFirst();
