@@ -2,7 +2,7 @@
 // PNG as a data: URI. Starts `node dist/server.js` on loopback, signs in, uploads a small logo (so sharp is
 // loaded in both figures), then the hostile one, and reads the server's RSS and peak RSS from /proc.
 //
-//   npm run build && node test/http/logo-bomb-rss.js [path/to/dist]
+//   npm run build && node bench/logo-bomb-rss.js [path/to/dist]
 //
 // Not part of the suite (figures, not assertions); Linux only (/proc/<pid>/status).
 import { spawn } from 'node:child_process';
