@@ -5,7 +5,7 @@ import { generateKey } from '../../src/kernel/key-format.js';
 import { MATRIX, PERMISSIONS, PURPOSES, grants, type Permission, type Purpose } from '../../src/kernel/permissions.js';
 import { buildTestApp, type TestApp } from '../helpers.js';
 import { csrfOf, form } from '../checkout/fixtures.js';
-import { auth, makeWorld, type ApiWorld } from '../api/fixtures.js';
+import { auth, makeWorld, type ApiWorld } from '../world.js';
 
 /*
  * One security suite for every /v1 operation, enumerated from the served /openapi.json (not from a hand

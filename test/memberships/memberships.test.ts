@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
 import { seedIfEmpty } from '../../src/seed.js';
 import { buildTestApp, type TestApp } from '../helpers.js';
-import { apiWorld, auth, type ApiWorld } from './fixtures.js';
+import { apiWorld, auth, type ApiWorld } from '../world.js';
 
 describe('memberships, attendance and access codes', () => {
   let t: TestApp;

@@ -1,7 +1,7 @@
-import { PURPOSES, type Purpose } from '../../src/kernel/permissions.js';
-import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
-import type { Environment } from '../../src/environments/environments.repository.js';
-import { buildTestApp, type TestApp } from '../helpers.js';
+import { PURPOSES, type Purpose } from '../src/kernel/permissions.js';
+import { SYSTEM_ACTOR } from '../src/audit/audit.service.js';
+import type { Environment } from '../src/environments/environments.repository.js';
+import { buildTestApp, type TestApp } from './helpers.js';
 
 /** An environment with one key per purpose and a little operator data. */
 export interface ApiWorld {

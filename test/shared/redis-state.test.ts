@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/kernel/errors.js';
 import { createRedisState } from '../../src/shared/redis-state.js';
 import { RESYNC, type SharedState } from '../../src/shared/shared-state.js';
-import { redisPrefix, sleep, startRedis } from './cluster.js';
+import { redisPrefix, sleep, startRedis } from '../production/cluster.js';
 import { spawnSync } from 'node:child_process';
 
 const REDIS_URL = process.env.REDIS_URL;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
 import { MATRIX, PURPOSES, grants, type Permission } from '../../src/kernel/permissions.js';
 import type { TestApp } from '../helpers.js';
-import { apiWorld, auth, type ApiWorld } from './fixtures.js';
+import { apiWorld, auth, type ApiWorld } from '../world.js';
 
 /** One operation of the public API: how to call it validly, and with a body its schema rejects. */
 interface Operation {

@@ -4,7 +4,7 @@ import { newId } from '../../src/kernel/ids.js';
 import { hasControlCharacters } from '../../src/members/control-characters.js';
 import { createSitesRepository } from '../../src/sites/sites.repository.js';
 import type { TestApp } from '../helpers.js';
-import { apiWorld, auth, type ApiWorld } from './fixtures.js';
+import { apiWorld, auth, type ApiWorld } from '../world.js';
 
 describe('members', () => {
   let t: TestApp;

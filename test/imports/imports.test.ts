@@ -10,7 +10,7 @@ import { createImportsRepository } from '../../src/imports/imports.repository.js
 import { createImportsService } from '../../src/imports/imports.service.js';
 import { createMembersRepository } from '../../src/members/members.repository.js';
 import type { TestApp } from '../helpers.js';
-import { apiWorld, auth, type ApiWorld } from './fixtures.js';
+import { apiWorld, auth, type ApiWorld } from '../world.js';
 
 const HEADER = 'first_name,last_name,email,member_number,date_of_birth,phone,address_line1,address_line2,town,postcode,home_site_id,marketing_opt_in,external_system,external_id';
 

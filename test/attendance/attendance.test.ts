@@ -4,7 +4,7 @@ import { buildApp } from '../../src/app.js';
 import { openStore } from '../../src/db/client.js';
 import { createDeps, type Deps } from '../../src/deps.js';
 import type { TestApp } from '../helpers.js';
-import { apiWorld, type ApiWorld } from './fixtures.js';
+import { apiWorld, type ApiWorld } from '../world.js';
 
 const PG = process.env.DATABASE_URL;
 if (!PG) console.warn('[api/attendance] the PostgreSQL races are skipped (the SQLite ones run): set DATABASE_URL to run them');

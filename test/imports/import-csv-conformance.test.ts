@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanCsv } from '../../src/imports/csv-scanner.js';
 import type { TestApp } from '../helpers.js';
-import { apiWorld, auth, type ApiWorld } from './fixtures.js';
+import { apiWorld, auth, type ApiWorld } from '../world.js';
 
 const SPECTRUM = path.join(import.meta.dirname, '../fixtures/csv-spectrum');
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../helpers.js';
-import { apiWorld, auth, type ApiWorld } from './fixtures.js';
+import { apiWorld, auth, type ApiWorld } from '../world.js';
 
 describe('public API smoke', () => {
   let t: TestApp;
