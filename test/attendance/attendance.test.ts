@@ -7,7 +7,7 @@ import type { TestApp } from '../helpers.js';
 import { apiWorld, type ApiWorld } from '../world.js';
 
 const PG = process.env.DATABASE_URL;
-if (!PG) console.warn('[api/attendance] the PostgreSQL races are skipped (the SQLite ones run): set DATABASE_URL to run them');
+if (!PG) console.warn('[attendance] the PostgreSQL races are skipped (the SQLite ones run): set DATABASE_URL to run them');
 
 const ROUNDS = 5;
 const CONCURRENT = 20;

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 
 const REDIS_URL = process.env.REDIS_URL;
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
-if (!REDIS_URL) console.warn('[production/redis-state] skipped: set REDIS_URL to run the Redis shared-state tests');
+if (!REDIS_URL) console.warn('[shared/redis-state] skipped: set REDIS_URL to run the Redis shared-state tests');
 const quiet = pino({ level: 'silent' });
 
 describe.skipIf(!REDIS_URL)('Redis shared state', () => {
