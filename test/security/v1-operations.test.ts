@@ -4,7 +4,7 @@ import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
 import { generateKey } from '../../src/kernel/key-format.js';
 import { MATRIX, PERMISSIONS, PURPOSES, grants, type Permission, type Purpose } from '../../src/kernel/permissions.js';
 import { buildTestApp, type TestApp } from '../helpers.js';
-import { csrfOf, form } from '../checkout/fixtures.js';
+import { payByDirectDebit } from '../checkout/fixtures.js';
 import { auth, makeWorld, type ApiWorld } from '../world.js';
 
 /*
@@ -266,13 +266,7 @@ const OWNED: Record<string, (w: ApiWorld) => Promise<string>> = {
   '/v1/checkout/sessions/{id}': checkoutSession,
   '/v1/checkout/test-provider/mandates/{id}': async (w) => {
     const id = await checkoutSession(w);
-    const page = await t.app.inject({ method: 'GET', url: `/checkout/${id}` });
-    const paid = await t.app.inject({
-      method: 'POST',
-      url: `/checkout/${id}/pay`,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: form({ csrf: csrfOf(page.body), firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', terms: 'yes', method: 'direct_debit', accountHolder: 'Ada Lovelace', sortCode: '20-00-00', accountNumber: '55779911', ddConfirm: 'yes' }),
-    });
+    const paid = await payByDirectDebit(t, id);
     expect(paid.statusCode, paid.body).toBe(303);
     return (await api(w, 'GET', `/v1/checkout/sessions/${id}`)).payment.mandateId as string;
   },
