@@ -97,6 +97,17 @@ export function form(fields: Record<string, string>): string {
   return new URLSearchParams(fields).toString();
 }
 
+/** Pays a session by Direct Debit on its hosted page, as the customer would: a pending test mandate (303 when accepted). */
+export async function payByDirectDebit(t: TestApp, id: string) {
+  const page = await t.app.inject({ method: 'GET', url: `/checkout/${id}` });
+  return t.app.inject({
+    method: 'POST',
+    url: `/checkout/${id}/pay`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: form({ csrf: csrfOf(page.body), firstName: 'Ada', lastName: 'Lovelace', email: 'ada.lovelace@example.com', terms: 'yes', method: 'direct_debit', accountHolder: 'Ada Lovelace', sortCode: '20-00-00', accountNumber: '55779911', ddConfirm: 'yes' }),
+  });
+}
+
 /** A complete, valid card form for a new customer. */
 export function cardForm(csrf: string, card = '4242 4242 4242 4242', extra: Record<string, string> = {}): Record<string, string> {
   return { csrf, firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', terms: 'yes', method: 'card', cardNumber: card, cardExpiry: '12/30', cardCvc: '123', ...extra };

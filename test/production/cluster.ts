@@ -9,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { vi } from 'vitest';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const SERVER = path.join(ROOT, 'dist/server.js');
@@ -108,12 +109,12 @@ export async function startRedis(): Promise<{ url: string; port: number; stop():
   let proc: ChildProcess | undefined;
   async function start() {
     proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      if (await canConnect(port)) return;
-      await sleep(50);
-    }
-    throw new Error('redis-server did not start');
+    await vi.waitFor(
+      async () => {
+        if (!(await canConnect(port))) throw new Error('redis-server did not start');
+      },
+      { timeout: 10_000, interval: 50 },
+    );
   }
   async function stop() {
     const p = proc;

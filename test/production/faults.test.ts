@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freshDatabase } from '../helpers.js';
 import { type Json, call, clusterSkipReason, createKey, login, redisPrefix, sleep, startNode, startRedis, tcpProxy, type Node } from './cluster.js';
 
@@ -13,19 +13,16 @@ function expectUnavailable(r: { status: number; headers: Headers; json: Json; te
   expect(r.text).not.toMatch(/ECONN|redis|postgres|stack|at \w+ \(/i);
 }
 
-async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    try {
-      last = await fn();
-      if (ok(last)) return last;
-    } catch {
-      // a refused connection counts as "not yet"
-    }
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+/** The first answer of `fn` that is `ok`, polled every 100 ms for `ms` (a refused connection counts as "not yet"). */
+function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
+  return vi.waitFor(
+    async () => {
+      const v = await fn();
+      if (!ok(v)) throw new Error(`still waiting for ${what}; last: ${JSON.stringify(v)}`);
+      return v;
+    },
+    { timeout: ms, interval: 100 },
+  );
 }
 
 /**
@@ -104,7 +101,9 @@ describe.skipIf(!!skip)('Redis or PostgreSQL lost mid-load', () => {
     expect(revoked.status, revoked.text).toBe(200);
     // ... and node B, which missed the broadcast, never serves the key from its cache meanwhile.
     expectUnavailable(await call(b, 'GET', '/v1/me', { headers: auth }));
-    await sleep(500); // let the background load meet the outage too
+    // Let the background load meet the outage too.
+    const during = seen.length;
+    await expect.poll(() => seen.slice(during).some((r) => r.status === 503), { timeout: 5000 }).toBe(true);
     await redis.start();
     for (const base of [a, b]) {
       await until('recovery', () => call(base, 'GET', '/v1/me', { headers: { authorization: `Bearer ${warm.key}` } }), (r) => r.status === 200);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../helpers.js';
-import { call, clusterSkipReason, createKey, login, redisPrefix, sleep, startNode, type Node } from './cluster.js';
+import { call, clusterSkipReason, createKey, login, redisPrefix, startNode, type Node } from './cluster.js';
 
 const skip = clusterSkipReason();
 if (skip) console.warn(`[production/import-crash] skipped: ${skip}`);
@@ -62,13 +62,9 @@ describe.skipIf(!!skip)('kill -9 mid-import', () => {
     const id = ((await started.json()) as { id: string }).id;
 
     // Wait until a few batches are in, then kill the node running the job.
-    let seen = await job(id);
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline && !(seen.status === 'running' && seen.rows_read >= 2 * BATCH)) {
-      await sleep(10);
-      seen = await job(id);
-    }
-    expect(seen.status, 'the import must still be running when the node is killed (make ROWS larger)').toBe('running');
+    await expect
+      .poll(async () => job(id), { timeout: 60_000, interval: 10, message: 'the import must still be running when the node is killed (make ROWS larger)' })
+      .toSatisfy((seen: Awaited<ReturnType<typeof job>>) => seen.status === 'running' && seen.rows_read >= 2 * BATCH);
     await a!.stop('SIGKILL');
 
     const atCrash = await job(id);
@@ -88,12 +84,8 @@ describe.skipIf(!!skip)('kill -9 mid-import', () => {
     // start however recent the heartbeat (the other node's sweep leaves a job alone for 2 minutes).
     a = await startNode({ ...env, FLOW_DATA_DIR: dataDirA });
 
-    let final = await job(id);
-    const until = Date.now() + 120_000;
-    while (Date.now() < until && final.status !== 'succeeded' && final.status !== 'failed') {
-      await sleep(100);
-      final = await job(id);
-    }
+    await expect.poll(async () => (await job(id)).status, { timeout: 120_000, interval: 100 }).toMatch(/^(succeeded|failed)$/);
+    const final = await job(id);
     expect(final.status).toBe('succeeded');
     const after = await written();
     expect(after.n).toBe(ROWS); // nothing lost

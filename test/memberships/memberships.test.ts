@@ -2,17 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
 import { seedIfEmpty } from '../../src/seed.js';
 import { buildTestApp, type TestApp } from '../helpers.js';
-import { auth, makeWorld, type ApiWorld } from './fixtures.js';
+import { apiWorld, auth, type ApiWorld } from '../world.js';
 
 describe('memberships, attendance and access codes', () => {
   let t: TestApp;
   let w: ApiWorld;
   let k: Record<string, string>;
-  beforeAll(async () => {
-    t = await buildTestApp();
-    w = await makeWorld(t);
-    k = auth(w.keys.coursepro_integration);
-  });
+  beforeAll(async () => void ({ t, w, k } = await apiWorld('coursepro_integration')));
   afterAll(async () => t.close());
 
   it('the CoursePro feed follows status changes in order', async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedPublicApi } from '../../src/public-api/demo-seed.js';
 import { demoId } from '../../src/public-api/demo-seed.js';
 import { ADMIN, as, buildTestApp, type TestApp } from '../helpers.js';
-import { csrfOf, form } from '../checkout/fixtures.js';
+import { payByDirectDebit } from '../checkout/fixtures.js';
 
 /*
  * What a typed client relies on: every answer of every /v1 operation — status, media type, headers, body —
@@ -178,14 +178,7 @@ describe('every /v1 answer conforms to the served OpenAPI document', () => {
     await call('POST', '/v1/checkout/sessions', { key: k, payload: { ...example('POST /v1/checkout/sessions'), successUrl: 'ftp://nope' } });
     /** A pending Direct Debit mandate: the customer pays a new session by Direct Debit on the hosted page. */
     const mandateOf = async (id: string) => {
-      const page = await t.app.inject({ method: 'GET', url: `/checkout/${id}` });
-      const paid = await t.app.inject({
-        method: 'POST',
-        url: `/checkout/${id}/pay`,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        payload: form({ csrf: csrfOf(page.body), firstName: 'Ada', lastName: 'Lovelace', email: 'ada.lovelace@example.com', terms: 'yes', method: 'direct_debit', accountHolder: 'Ada Lovelace', sortCode: '20-00-00', accountNumber: '55779911', ddConfirm: 'yes' }),
-      });
-      expect(paid.statusCode).toBe(303);
+      expect((await payByDirectDebit(t, id)).statusCode).toBe(303);
       return (await call('GET', `/v1/checkout/sessions/${id}`, { key: k })).json().payment.mandateId as string;
     };
     const first = await mandateOf(session.json().id as string);

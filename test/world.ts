@@ -1,7 +1,7 @@
-import { PURPOSES, type Purpose } from '../../src/kernel/permissions.js';
-import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
-import type { Environment } from '../../src/environments/environments.repository.js';
-import type { TestApp } from '../helpers.js';
+import { PURPOSES, type Purpose } from '../src/kernel/permissions.js';
+import { SYSTEM_ACTOR } from '../src/audit/audit.service.js';
+import type { Environment } from '../src/environments/environments.repository.js';
+import { buildTestApp, type TestApp } from './helpers.js';
 
 /** An environment with one key per purpose and a little operator data. */
 export interface ApiWorld {
@@ -33,4 +33,11 @@ export async function makeWorld(t: TestApp, slug = 'demo'): Promise<ApiWorld> {
   const member = await t.deps.members.create(env.id, { firstName: 'Ada', lastName: 'Lovelace', email: `ada@${slug}.example`, homeSiteId: site.id }, SYSTEM_ACTOR);
   const ms = await t.deps.memberships.create(env.id, { memberId: member.id, membershipTypeId: course.id, siteId: site.id, status: 'active', startDate: '2026-01-01', pricePence: 2600, source: 'test' }, SYSTEM_ACTOR);
   return { env, keys, siteId: site.id, typeId: type.id, courseTypeId: course.id, memberId: member.id, activeMembershipId: ms.id };
+}
+
+/** The common world of an API suite: a fresh test app, `makeWorld`'s demo environment, and `k`, the auth header of its `purpose` key. */
+export async function apiWorld(purpose: Purpose = 'flow_api', opts: Parameters<typeof buildTestApp>[0] = {}): Promise<{ t: TestApp; w: ApiWorld; k: Record<string, string> }> {
+  const t = await buildTestApp(opts);
+  const w = await makeWorld(t);
+  return { t, w, k: auth(w.keys[purpose]) };
 }

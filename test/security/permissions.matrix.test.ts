@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
 import { MATRIX, PURPOSES, grants, type Permission } from '../../src/kernel/permissions.js';
-import { buildTestApp, type TestApp } from '../helpers.js';
-import { auth, makeWorld, type ApiWorld } from './fixtures.js';
+import type { TestApp } from '../helpers.js';
+import { apiWorld, auth, type ApiWorld } from '../world.js';
 
 /** One operation of the public API: how to call it validly, and with a body its schema rejects. */
 interface Operation {
@@ -77,8 +77,7 @@ describe('purpose × operation matrix (generated from MATRIX)', () => {
   let t: TestApp;
   let w: ApiWorld;
   beforeAll(async () => {
-    t = await buildTestApp();
-    w = await makeWorld(t);
+    ({ t, w } = await apiWorld());
     const { Readable } = await import('node:stream');
     const job = await t.deps.imports.accept(w.env.id, null, 'csv', Readable.from(['first_name,last_name,email\nX,Y,bad\n']), true);
     importId.set(w.env.id, job.id);

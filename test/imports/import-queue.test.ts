@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, capturedLogs, type TestApp } from '../helpers.js';
-import { auth, makeWorld, type ApiWorld } from './fixtures.js';
+import { auth, makeWorld, type ApiWorld } from '../world.js';
 
 /** The columns of a job row another node is running (nothing done yet). */
 const NO_COUNTS = { dry_run: 0, format: 'csv' as const, committed_through_row: 0, rows_read: 0, rows_created: 0, rows_updated: 0, rows_unchanged: 0, rows_rejected: 0, failure: null, finished_at: null };

@@ -3,18 +3,14 @@ import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
 import { newId } from '../../src/kernel/ids.js';
 import { hasControlCharacters } from '../../src/members/control-characters.js';
 import { createSitesRepository } from '../../src/sites/sites.repository.js';
-import { buildTestApp, type TestApp } from '../helpers.js';
-import { auth, makeWorld, type ApiWorld } from './fixtures.js';
+import type { TestApp } from '../helpers.js';
+import { apiWorld, auth, type ApiWorld } from '../world.js';
 
 describe('members', () => {
   let t: TestApp;
   let w: ApiWorld;
   let k: Record<string, string>;
-  beforeAll(async () => {
-    t = await buildTestApp();
-    w = await makeWorld(t);
-    k = auth(w.keys.flow_api);
-  });
+  beforeAll(async () => void ({ t, w, k } = await apiWorld('flow_api')));
   afterAll(async () => t.close());
 
   const create = (i: number | string) => t.deps.members.create(w.env.id, { firstName: `F${i}`, lastName: `L${i}`, email: `m${i}@page.example` }, SYSTEM_ACTOR);
@@ -174,11 +170,7 @@ describe('control characters in member fields (the same answer on SQLite and Pos
   let t: TestApp;
   let w: ApiWorld;
   let k: Record<string, string>;
-  beforeAll(async () => {
-    t = await buildTestApp();
-    w = await makeWorld(t);
-    k = auth(w.keys.flow_api);
-  });
+  beforeAll(async () => void ({ t, w, k } = await apiWorld('flow_api')));
   afterAll(async () => t.close());
 
   const valid = { firstName: 'Nul', lastName: 'Test', email: 'nul@control.example' };

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
 import { buildTestApp, type TestApp } from '../helpers.js';
-import { auth, makeWorld, type ApiWorld } from './fixtures.js';
+import { auth, makeWorld, type ApiWorld } from '../world.js';
 
 describe('environments never see each other', () => {
   let t: TestApp;

@@ -9,8 +9,8 @@ import { csvCell } from '../../src/imports/error-report.js';
 import { createImportsRepository } from '../../src/imports/imports.repository.js';
 import { createImportsService } from '../../src/imports/imports.service.js';
 import { createMembersRepository } from '../../src/members/members.repository.js';
-import { buildTestApp, type TestApp } from '../helpers.js';
-import { auth, makeWorld, type ApiWorld } from './fixtures.js';
+import type { TestApp } from '../helpers.js';
+import { apiWorld, auth, type ApiWorld } from '../world.js';
 
 const HEADER = 'first_name,last_name,email,member_number,date_of_birth,phone,address_line1,address_line2,town,postcode,home_site_id,marketing_opt_in,external_system,external_id';
 
@@ -18,11 +18,7 @@ describe('member imports', () => {
   let t: TestApp;
   let w: ApiWorld;
   let k: Record<string, string>;
-  beforeAll(async () => {
-    t = await buildTestApp();
-    w = await makeWorld(t);
-    k = auth(w.keys.import_members);
-  });
+  beforeAll(async () => void ({ t, w, k } = await apiWorld('import_members')));
   afterAll(async () => t.close());
 
   async function run(body: string | Buffer, type = 'text/csv', query = '') {

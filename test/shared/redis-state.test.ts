@@ -3,22 +3,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/kernel/errors.js';
 import { createRedisState } from '../../src/shared/redis-state.js';
 import { RESYNC, type SharedState } from '../../src/shared/shared-state.js';
-import { redisPrefix, sleep, startRedis } from './cluster.js';
+import { redisPrefix, sleep, startRedis } from '../production/cluster.js';
 import { spawnSync } from 'node:child_process';
 
 const REDIS_URL = process.env.REDIS_URL;
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
-if (!REDIS_URL) console.warn('[production/redis-state] skipped: set REDIS_URL to run the Redis shared-state tests');
+if (!REDIS_URL) console.warn('[shared/redis-state] skipped: set REDIS_URL to run the Redis shared-state tests');
 const quiet = pino({ level: 'silent' });
-
-async function until(fn: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await fn()) return;
-    await sleep(50);
-  }
-  throw new Error('timed out');
-}
 
 describe.skipIf(!REDIS_URL)('Redis shared state', () => {
   const states: SharedState[] = [];
@@ -63,7 +54,7 @@ describe.skipIf(!REDIS_URL)('Redis shared state', () => {
     b.subscribe('c', (m) => heardB.push(m));
     await sleep(50);
     await a.publish('c', 'hello');
-    await until(() => heardB.length === 1);
+    await expect.poll(() => heardB.length, { timeout: 10_000 }).toBe(1);
     expect(heardB).toEqual(['hello']);
     expect(heardA[0]).toBe('hello');
   });
@@ -84,11 +75,11 @@ describe.skipIf(!REDIS_URL)('Redis shared state', () => {
       // A broadcast while Redis is away does not fail its caller (the change is committed elsewhere) ...
       await expect(a.publish('inv', 'key_1')).resolves.toBeUndefined();
       await redis.start();
-      await until(async () => (await a.ping()) && (await b.ping()));
+      await expect.poll(async () => (await a.ping()) && (await b.ping()), { timeout: 10_000 }).toBe(true);
       expect((await a.hit('x', 10, 60_000)).allowed).toBe(true);
       // ... and after the outage b is told to drop its caches: the message it missed cannot be relied on
       // (it is re-sent when the publisher reconnects, but b's subscription may come back later than that).
-      await until(() => heardB.includes(RESYNC));
+      await expect.poll(() => heardB.includes(RESYNC), { timeout: 10_000 }).toBe(true);
       // Shutting down while Redis is away does not hang.
       const c = await createRedisState(redis.url, quiet, { prefix });
       c.subscribe('inv', () => undefined);

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliError, runCli, type CliIo } from '../../src/cli/main.js';
 import { buildTestApp, type TestApp } from '../helpers.js';
-import { buildFlowBin, runFlow } from '../cli/flow-bin.js';
-import { makeWorld, type ApiWorld } from './fixtures.js';
+import { buildFlowBin, runFlow } from './flow-bin.js';
+import { makeWorld, type ApiWorld } from '../world.js';
 
 describe('flow members import (over loopback HTTP)', () => {
   let t: TestApp;

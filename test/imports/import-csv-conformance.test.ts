@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanCsv } from '../../src/imports/csv-scanner.js';
-import { buildTestApp, type TestApp } from '../helpers.js';
-import { auth, makeWorld, type ApiWorld } from './fixtures.js';
+import type { TestApp } from '../helpers.js';
+import { apiWorld, auth, type ApiWorld } from '../world.js';
 
 const SPECTRUM = path.join(import.meta.dirname, '../fixtures/csv-spectrum');
 
@@ -64,11 +64,7 @@ describe('member import: one physical record = one row', () => {
   let t: TestApp;
   let w: ApiWorld;
   let k: Record<string, string>;
-  beforeAll(async () => {
-    t = await buildTestApp();
-    w = await makeWorld(t);
-    k = auth(w.keys.import_members);
-  });
+  beforeAll(async () => void ({ t, w, k } = await apiWorld('import_members')));
   afterAll(async () => t.close());
 
   async function run(body: string | Buffer) {

@@ -3,11 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { openStore } from '../../src/db/client.js';
 import { createDeps, type Deps } from '../../src/deps.js';
-import { buildTestApp, type TestApp } from '../helpers.js';
-import { auth, makeWorld, type ApiWorld } from './fixtures.js';
+import type { TestApp } from '../helpers.js';
+import { apiWorld, type ApiWorld } from '../world.js';
 
 const PG = process.env.DATABASE_URL;
-if (!PG) console.warn('[api/attendance] the PostgreSQL races are skipped (the SQLite ones run): set DATABASE_URL to run them');
+if (!PG) console.warn('[attendance] the PostgreSQL races are skipped (the SQLite ones run): set DATABASE_URL to run them');
 
 const ROUNDS = 5;
 const CONCURRENT = 20;
@@ -16,11 +16,7 @@ describe('attendance under concurrency and repeats', () => {
   let t: TestApp;
   let w: ApiWorld;
   let k: Record<string, string>;
-  beforeAll(async () => {
-    t = await buildTestApp();
-    w = await makeWorld(t);
-    k = auth(w.keys.coursepro_integration);
-  });
+  beforeAll(async () => void ({ t, w, k } = await apiWorld('coursepro_integration')));
   afterAll(async () => t.close());
 
   const record = (sessionStart: string, status = 'present') => ({ memberId: w.memberId, courseId: 'CP-RACE', membershipTypeId: w.courseTypeId, sessionStart, status });

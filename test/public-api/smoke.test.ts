@@ -1,14 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../helpers.js';
-import { auth, makeWorld, type ApiWorld } from './fixtures.js';
+import type { TestApp } from '../helpers.js';
+import { apiWorld, auth, type ApiWorld } from '../world.js';
 
 describe('public API smoke', () => {
   let t: TestApp;
   let w: ApiWorld;
-  beforeAll(async () => {
-    t = await buildTestApp();
-    w = await makeWorld(t);
-  });
+  beforeAll(async () => void ({ t, w } = await apiWorld()));
   afterAll(async () => t.close());
 
   it('serves every resource', async () => {
