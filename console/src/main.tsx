@@ -10,7 +10,7 @@ import { HomePage } from './pages/HomePage';
 import { SystemConfigurationPage, IntegrationsPage } from './pages/SectionPages';
 import { KeyListPage } from './pages/KeyListPage';
 import { CreateKeyPage } from './pages/CreateKeyPage';
-import { KeyDetailPage } from './pages/KeyDetailPage';
+import { KeyDetailPage } from './pages/key-detail/KeyDetailPage';
 import { AuditLogPage } from './pages/AuditLogPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 

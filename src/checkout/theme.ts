@@ -1,7 +1,7 @@
 /**
  * The checkout theme: pure functions shared by the hosted checkout pages (server) and the console's live
  * preview (browser, imported through Vite). No imports, no Node or DOM APIs, so both sides can use it.
- * The header and main-button markup live here too, so the preview is the real page's markup, not a copy.
+ * The markup both show is in checkout-components.tsx.
  */
 
 /** Text colours the checkout may put on a themed surface: whichever contrasts more (WCAG 2). */
@@ -96,55 +96,3 @@ export function themeCss(theme: CheckoutTheme): string {
     .map(([k, v]) => `${k}:${v}`)
     .join(';')}}\n`;
 }
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ESCAPES[c]);
-}
-
-/** The themed page header: logo (or the operator's initial) and the operator's name. */
-export function checkoutHeaderHtml(p: { logoUrl?: string | null; operatorName: string }): string {
-  const name = escapeHtml(p.operatorName);
-  const initial = escapeHtml(p.operatorName.trim().slice(0, 1).toUpperCase() || 'F');
-  const logo = p.logoUrl
-    ? `<img class="fc-logo-img" src="${escapeHtml(p.logoUrl)}" alt="${name} logo" width="40" height="40">`
-    : `<span class="fc-logo-initial" aria-hidden="true">${initial}</span>`;
-  return (
-    `<header class="fc-header" data-part="header"><div class="fc-logo">${logo}</div>` +
-    `<div class="fc-header-text"><div class="fc-operator">${name}</div><div class="fc-secure">Secure checkout</div></div></header>`
-  );
-}
-
-/** The main (primary-coloured) button; `attrs` is trusted markup such as `type="submit"`. */
-export function checkoutButtonHtml(label: string, attrs = 'type="submit"'): string {
-  return `<button class="fc-button" data-part="button" ${attrs}>${escapeHtml(label)}</button>`;
-}
-
-/** Props of the console's live preview (the console's CheckoutPreview component takes the same). */
-export interface CheckoutPreviewProps {
-  logoUrl: string | null | undefined;
-  primaryColour: string | null | undefined;
-  secondaryColour: string | null | undefined;
-  operatorName: string;
-}
-
-/**
- * The console preview: the real header and button markup around a sample item, plus the CSS variables to set
- * on the `.fc` root element. Render with `<div className={PREVIEW_ROOT_CLASS} style={vars} dangerouslySetInnerHTML={{ __html: html }} />`
- * (the HTML is built here from escaped values only).
- */
-export function checkoutPreview(p: CheckoutPreviewProps): { html: string; vars: Record<string, string>; theme: CheckoutTheme } {
-  const theme = checkoutTheme(p.primaryColour, p.secondaryColour);
-  const html =
-    checkoutHeaderHtml({ logoUrl: p.logoUrl, operatorName: p.operatorName }) +
-    `<div class="fc-body"><div class="fc-summary"><span class="fc-item-name">Adult Gym Membership</span>` +
-    `<span class="fc-price">£32.00<span class="fc-period"> per month</span></span></div>` +
-    checkoutButtonHtml('Pay £32.00', 'type="button" tabindex="-1"') +
-    `<div class="fc-secondary-button">Back to the app</div></div>`;
-  return { html, vars: theme.vars, theme };
-}
-
-/** The class names for the preview's root element. */
-export const PREVIEW_ROOT_CLASS = 'fc fc-preview';

@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, fixedClock, type TestApp } from '../helpers.js';
 import { DECLINED_REASON } from '../../src/checkout/test-provider.js';
 import { CHECKOUT_CSS } from '../../src/checkout/checkout-css.js';
-import { checkoutPreview, FLOW_PRIMARY, PREVIEW_ROOT_CLASS } from '../../src/checkout/theme.js';
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { CheckoutPreviewCard } from '../../src/checkout/checkout-components.js';
+import { FLOW_PRIMARY } from '../../src/checkout/theme.js';
 import { checkoutWorld } from './fixtures.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -131,12 +134,11 @@ describe.skipIf(!hasChromium)('hosted checkout in Chromium', () => {
     const p = await page();
     await p.goto(`${base}/checkout/${s.id}`);
     const real = [await computed(p, '[data-part=header]', 'backgroundColor'), await computed(p, '[data-part=button]', 'backgroundColor'), await computed(p, '[data-part=button]', 'color')];
-    const preview = checkoutPreview({ logoUrl: null, primaryColour: '#1d4ed8', secondaryColour: '#f59e0b', operatorName: 'Demo' });
-    const style = Object.entries(preview.vars).map(([k, v]) => `${k}:${v}`).join(';');
+    const preview = renderToStaticMarkup(createElement(CheckoutPreviewCard, { logoUrl: null, primaryColour: '#1d4ed8', secondaryColour: '#f59e0b', operatorName: 'Demo' }));
     await p.context().close();
     // As the console renders it (its CSP allows inline styles): the stylesheet in a <style> element, the variables on the root element.
     const c = await browser.newPage();
-    await c.setContent(`<style>${CHECKOUT_CSS}</style><div class="${PREVIEW_ROOT_CLASS}" style="${style}">${preview.html}</div>`);
+    await c.setContent(`<style>${CHECKOUT_CSS}</style>${preview}`);
     expect([await computed(c, '[data-part=header]', 'backgroundColor'), await computed(c, '[data-part=button]', 'backgroundColor'), await computed(c, '[data-part=button]', 'color')]).toEqual(real);
     await c.close();
   });

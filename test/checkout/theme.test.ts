@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { checkoutPreview, checkoutTheme, contrastRatio, escapeHtml, FLOW_PRIMARY, FLOW_SECONDARY, normaliseHex, relativeLuminance, textColourOn, themeCss } from '../../src/checkout/theme.js';
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { CheckoutPreviewCard } from '../../src/checkout/checkout-components.js';
+import { checkoutTheme, contrastRatio, FLOW_PRIMARY, FLOW_SECONDARY, normaliseHex, relativeLuminance, textColourOn, themeCss } from '../../src/checkout/theme.js';
 import { checkRedirectUrl, withSessionId } from '../../src/checkout/redirect-urls.js';
 import { checkForm, luhnValid, parseExpiry } from '../../src/checkout/checkout-form.js';
 import type { FieldError } from '../../src/kernel/errors.js';
@@ -37,14 +40,13 @@ describe('checkout theme (shared with the console preview)', () => {
     expect(themeCss(t)).toBe('.fc{--fc-primary:#1D4ED8;--fc-on-primary:#FFFFFF;--fc-secondary:#F59E0B;--fc-on-secondary:#000000;--fc-accent-ink:#1D4ED8}\n');
   });
 
-  it('builds the preview from the same escaped header and button markup', () => {
-    const p = checkoutPreview({ logoUrl: '/logos/abc.png', primaryColour: '#FFE14D', secondaryColour: null, operatorName: 'Leisure <b>&</b> Co' });
-    expect(p.html).toContain('data-part="header"');
-    expect(p.html).toContain('data-part="button"');
-    expect(p.html).toContain('Leisure &lt;b&gt;&amp;&lt;/b&gt; Co');
-    expect(p.html).not.toContain('<b>');
-    expect(p.vars['--fc-on-primary']).toBe('#000000');
-    expect(escapeHtml(`"'<>&`)).toBe('&quot;&#39;&lt;&gt;&amp;');
+  it('builds the preview from the page header and button components, escaped, with the theme as variables', () => {
+    const html = renderToStaticMarkup(createElement(CheckoutPreviewCard, { logoUrl: '/logos/abc.png', primaryColour: '#FFE14D', secondaryColour: null, operatorName: 'Leisure <b>&</b> "Co"' }));
+    expect(html).toContain('data-part="header"');
+    expect(html).toContain('data-part="button"');
+    expect(html).toContain('Leisure &lt;b&gt;&amp;&lt;/b&gt; &quot;Co&quot;');
+    expect(html).not.toContain('<b>');
+    expect(html).toContain('--fc-on-primary:#000000');
   });
 });
 

@@ -84,7 +84,7 @@ if (!HAVE_CHROMIUM) console.warn(SKIP_MESSAGE);
     await page.getByLabel('Allowed IP addresses').fill('203.0.113.0/24\n300.1.1.1');
     // The logo: a good PNG dropped on the drop zone replaces the refused file.
     const png = (await makePng('#2E86AB', 64)).toString('base64');
-    await page.getByTestId('logo-dropzone').evaluate((zone, b64) => {
+    await page.getByTestId('logo-dropzone').evaluate((zone: InBrowser, b64: string) => {
       const bytes = Uint8Array.from(atob(b64), (c: string) => c.charCodeAt(0));
       const dt = new DataTransfer();
       dt.items.add(new File([bytes], 'dropped.png', { type: 'image/png' }));
