@@ -150,10 +150,13 @@ export function createApiKeyAuth(deps: {
   };
 }
 
-/** Binds the API-key gate to every /v1 route as it is registered (except routes marked `noApiKey`). */
+/**
+ * Binds the API-key gate to each route of the surface it is added to (the /v1 plugin's onRoute hook), with
+ * the route's `config.permission`; routes marked `noApiKey` take no key.
+ */
 export function apiKeyGateOnRoute(gateFor: ReturnType<typeof createApiKeyAuth>) {
   return (route: RouteOptions): void => {
-    if (!route.url.startsWith('/v1/') || route.config?.noApiKey) return;
+    if (route.config?.noApiKey) return;
     const gate = gateFor(route.config?.permission) as onRequestHookHandler;
     const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
     route.onRequest = [gate, ...own];
