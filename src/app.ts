@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -39,8 +39,13 @@ function requestIds(): () => string {
   return () => prefix + (++n).toString(36);
 }
 
+/** Options of buildApp: route plugins added to a surface besides its own (tests mount probe routes on /v1 this way). */
+interface AppOptions {
+  v1Routes?: FastifyPluginAsync[];
+}
+
 /** Builds the HTTP application from its dependencies. Never listens; importing it has no side effects. */
-export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<FastifyInstance> {
   const newRequestId = requestIds();
   const { requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs } = deps.config;
   const app = Fastify({
@@ -104,6 +109,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
         publicApiRoutes(deps),
         leakedRoutes(deps),
         checkoutApiRoutes({ checkout: deps.checkout.service, testProvider: deps.checkout.testProvider, publicUrl: deps.config.publicUrl, idempotency: deps.idempotency }),
+        ...(opts.v1Routes ?? []),
       ],
     }),
     { prefix: '/v1' },
