@@ -163,7 +163,18 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     jobs: [
       { name: 'usage flush', everyMs: opts.usageFlushMs ?? 5000, run: () => usage.flush(), runAtStart: false },
       // Every node follows the store's key change feed before serving: a key changed by the CLI or another node leaves the cache within a second.
-      { name: 'key change feed', everyMs: KEY_FEED_POLL_MS[store.dialect], setUp: () => keyFeed.start(), run: () => keyFeed.sync(), tearDown: () => keyFeed.stop() },
+      {
+        name: 'key change feed',
+        everyMs: KEY_FEED_POLL_MS[store.dialect],
+        // The first read is done before start() resolves, so before the server listens.
+        setUp: async () => {
+          await keyFeed.start();
+          await keyFeed.sync();
+        },
+        runAtStart: false,
+        run: () => keyFeed.sync(),
+        tearDown: () => keyFeed.stop(),
+      },
       // Every node runs the check; each warning is claimed atomically, so concurrent runs record it once.
       { name: 'expiry check', everyMs: config.expiryCheckMs, run: () => expiry.check() },
       // Imports left behind by a stopped process resume (or are marked failed) at start; stale ones are swept.

@@ -4,9 +4,9 @@ export interface Job {
   /** Milliseconds between timer ticks (a run still going is not started twice); 0 runs the job at start only. */
   everyMs: number;
   run: () => Promise<unknown>;
-  /** Run once as soon as the scheduler starts (default), before the first interval. */
+  /** Run once as soon as the scheduler starts (default), in the background, before the first interval. */
   runAtStart?: boolean;
-  /** Set-up awaited by start() before the first run (e.g. subscribing to a notification channel). */
+  /** Set-up awaited by start() (e.g. subscribing to a channel, or a first read that must be done before serving). */
   setUp?: () => Promise<void>;
   /** Clean-up awaited by stop() after the last run has finished (e.g. a final flush). */
   tearDown?: () => Promise<void>;
@@ -57,7 +57,7 @@ export function createScheduler(deps: { logger: SchedulerLog; jobs?: Job[] }) {
       timer.unref();
       timers.set(job.name, timer);
     }
-    if (job.runAtStart !== false) await runNow(job);
+    if (job.runAtStart !== false) void runNow(job);
   }
 
   return {
@@ -69,7 +69,7 @@ export function createScheduler(deps: { logger: SchedulerLog; jobs?: Job[] }) {
     },
     /** The registered job names, in order. */
     names: (): string[] => jobs.map((j) => j.name),
-    /** Starts every job: set-up, the first run (awaited, so start-up state is current), then the timers. */
+    /** Starts every job: its set-up (awaited), its timer and its first run (in the background; stop() waits for it). */
     async start(): Promise<void> {
       if (started) return;
       started = true;
