@@ -1,3 +1,4 @@
+import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 import { openStore, type Store } from './db/client.js';
@@ -9,7 +10,6 @@ import { createCheckoutService } from './checkout/checkout.service.js';
 import type { PaymentProvider } from './checkout/payment-provider.js';
 import { createTestMandatesRepository } from './checkout/test-provider.repository.js';
 import { createTestProvider, type TestProvider } from './checkout/test-provider.js';
-import path from 'node:path';
 import { createAccessCodesRepository } from './access-codes/access-codes.repository.js';
 import { createAccessCodesService } from './access-codes/access-codes.service.js';
 import { createAttendanceRepository } from './attendance/attendance.repository.js';
