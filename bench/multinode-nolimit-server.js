@@ -13,9 +13,10 @@ const config = loadConfig();
 const deps = await createDeps(config);
 const real = deps.shared;
 // Only the per-request counting is replaced; pub/sub, ping and the rest stay real.
-deps.shared = { ...real, hit: async (_bucket, limit) => ({ allowed: true, limit, remaining: limit, resetSeconds: 60 }) };
+const allowed = async (_bucket, limit) => ({ allowed: true, limit, remaining: limit, resetSeconds: 60 });
+deps.shared = { ...real, hit: allowed, peek: allowed };
 const app = await buildApp(deps);
-deps.usage.start();
+await deps.scheduler.start();
 await app.listen({ port: config.port, host: config.host });
 process.stdout.write(`listening ${config.port}\n`);
 const stop = async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -13,12 +13,13 @@ import { AppError } from './kernel/errors.js';
 import { registerConsole } from './http/console.js';
 import { clientErrorHandler, installErrorHandler, sendProblem } from './http/problems.js';
 import { ProblemSchema } from './http/schemas.js';
-import { securityHeaders } from './http/security-headers.js';
+import { securityHeaders, securityHeadersFor } from './http/security-headers.js';
+import { notFound, surface } from './http/surface.js';
 import { validatorCompiler } from './http/validation.js';
 import { keysAdminRoutes } from './keys/keys.admin.routes.js';
 import { KeyViewSchema } from './keys/keys.schemas.js';
 import { meRoutes } from './keys/me.routes.js';
-import { logosRoutes } from './logos/logos.routes.js';
+import { logoFileRoutes, logosAdminRoutes } from './logos/logos.routes.js';
 import { expiryRoutes } from './expiry/expiry.routes.js';
 import { leakedRoutes } from './keys/leaked.routes.js';
 import { countResponsesByRoute } from './metrics/metrics.js';
@@ -38,8 +39,13 @@ function requestIds(): () => string {
   return () => prefix + (++n).toString(36);
 }
 
+/** Options of buildApp: route plugins added to a surface besides its own (tests mount probe routes on /v1 this way). */
+interface AppOptions {
+  v1Routes?: FastifyPluginAsync[];
+}
+
 /** Builds the HTTP application from its dependencies. Never listens; importing it has no side effects. */
-export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<FastifyInstance> {
   const newRequestId = requestIds();
   const { requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs } = deps.config;
   const app = Fastify({
@@ -66,62 +72,85 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   installErrorHandler(app);
   // Before any route is registered: every route gets its response counter for /metrics.
   app.addHook('onRoute', countResponsesByRoute(deps.metrics));
-  const apiKeyGate = createApiKeyAuth(deps);
-  app.addHook('onRoute', apiKeyGateOnRoute(apiKeyGate));
   app.setValidatorCompiler(validatorCompiler());
   // JSON only unless a route registers its own parser (e.g. CSV imports): text/plain bodies answer 415.
   app.removeContentTypeParser('text/plain');
   app.addSchema(ProblemSchema);
   app.addSchema(KeyViewSchema);
 
-  await registerApiDocs(app, { publicUrl: deps.config.publicUrl, testProvider: deps.checkout.testProvider !== undefined });
+  const secure = deps.config.secureCookies;
+  const headers = { api: securityHeadersFor('api', secure), console: securityHeadersFor('console', secure), own: securityHeadersFor('own', secure) };
+  await registerApiDocs(app, { publicUrl: deps.config.publicUrl, testProvider: deps.checkout.testProvider !== undefined, secure });
   await registerCompression(app);
   await app.register(fastifyCookie);
   await app.register(fastifyMultipart, { limits: { fileSize: 1024 * 1024, files: 1, fields: 10, parts: 11, headerPairs: 100 } });
 
-  app.addHook('onRequest', securityHeaders(deps.config.secureCookies));
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
-  app.addHook('onRequest', createStaffAuth(deps));
   app.addHook('onResponse', async (request, reply) => {
     // Matched routes are counted by their own hook (countResponsesByRoute); this counts the rest as one series.
     if (request.is404) deps.metrics.http(request.method, undefined, reply.statusCode);
     request.log.info({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, key: request.apiKey?.id }, 'request');
   });
 
-  app.get('/health', { schema: { hide: true, response: { 200: Type.Object({ status: Type.String() }) } } }, async () => ({ status: 'ok' }));
-  app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
-    const [store, shared] = await Promise.all([deps.store.ping(), deps.shared.ping()]);
-    if (!store || !shared) return sendProblem(reply, new AppError('unavailable', `Not ready: ${!store ? 'store' : 'shared state'} unreachable.`));
-    return { status: 'ready' };
+  // The three HTTP surfaces, each encapsulated with its own gate, headers and not-found answer. A new route
+  // plugin of a surface is one line in its `routes`.
+  const apiKeyGate = createApiKeyAuth(deps);
+  await app.register(
+    surface({
+      headers: headers.api,
+      // The API-key gate is bound to each route with its config.permission (routes marked noApiKey take none).
+      onRoute: apiKeyGateOnRoute(apiKeyGate),
+      // Unknown /v1 paths authenticate first, like every /v1 call: no probing for routes without a key.
+      notFoundGate: apiKeyGate(undefined),
+      routes: [
+        meRoutes(),
+        publicApiRoutes(deps),
+        leakedRoutes(deps),
+        checkoutApiRoutes({ checkout: deps.checkout.service, testProvider: deps.checkout.testProvider, publicUrl: deps.config.publicUrl, idempotency: deps.idempotency }),
+        ...(opts.v1Routes ?? []),
+      ],
+    }),
+    { prefix: '/v1' },
+  );
+  await app.register(
+    surface({
+      headers: headers.api,
+      // A staff session (and the CSRF header on state changes) on every path, unknown ones included.
+      gate: createStaffAuth(deps),
+      routes: [
+        sessionRoutes({ staff: deps.staff, environments: deps.environments, secureCookies: secure }),
+        keysAdminRoutes(deps),
+        logosAdminRoutes(deps),
+        auditRoutes(deps),
+        expiryRoutes(deps),
+      ],
+    }),
+    { prefix: '/admin/v1' },
+  );
+  // The hosted checkout pages: no gate; each page sets its own Content-Security-Policy.
+  await app.register(surface({ headers: headers.own, routes: [checkoutPageRoutes({ checkout: deps.checkout.service })] }), { prefix: '/checkout' });
+
+  // At the root: logo files, operations endpoints, the console (its assets and, for any other GET, its page).
+  await app.register(surface({ headers: headers.own, routes: [logoFileRoutes(deps)] }), { prefix: '/logos' });
+  await app.register(surface({ headers: headers.api, routes: [] }), { prefix: '/admin' });
+  await app.register(async (ops) => {
+    ops.addHook('onRequest', securityHeaders(headers.api));
+    ops.get('/health', { schema: { hide: true, response: { 200: Type.Object({ status: Type.String() }) } } }, async () => ({ status: 'ok' }));
+    ops.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
+      const [store, shared] = await Promise.all([deps.store.ping(), deps.shared.ping()]);
+      if (!store || !shared) return sendProblem(reply, new AppError('unavailable', `Not ready: ${!store ? 'store' : 'shared state'} unreachable.`));
+      return { status: 'ready' };
+    });
+    await ops.register(metricsRoutes(deps));
   });
 
-  await app.register(meRoutes());
-  await app.register(sessionRoutes({ staff: deps.staff, environments: deps.environments, secureCookies: deps.config.secureCookies }));
-  await app.register(keysAdminRoutes(deps));
-  await app.register(logosRoutes(deps));
-  await app.register(auditRoutes(deps));
-  await app.register(publicApiRoutes(deps));
-  await app.register(metricsRoutes(deps));
-  await app.register(leakedRoutes(deps));
-  await app.register(expiryRoutes(deps));
-  await app.register(checkoutApiRoutes({ checkout: deps.checkout.service, testProvider: deps.checkout.testProvider, publicUrl: deps.config.publicUrl, idempotency: deps.idempotency }));
-  await app.register(checkoutPageRoutes({ checkout: deps.checkout.service }));
-
-  const sendConsole = await registerConsole(app);
+  const sendConsole = await registerConsole(app, headers.console);
   app.setNotFoundHandler((request, reply) => {
-    const url = request.url;
-    const api = url.startsWith('/v1') || url.startsWith('/admin') || url.startsWith('/logos') || url.startsWith('/assets');
-    if (!api && (request.method === 'GET' || request.method === 'HEAD')) return sendConsole(reply);
-    if (url.startsWith('/v1/')) {
-      // Unknown /v1 paths authenticate first, like every /v1 call: no probing for routes without a key.
-      const gate = apiKeyGate(undefined) as (req: typeof request, rep: typeof reply, done: (err?: Error) => void) => void;
-      return new Promise<void>((resolve, reject) => gate(request, reply, (err) => (err ? reject(err) : resolve()))).then(() =>
-        sendProblem(reply, new AppError('not_found', `No route ${request.method} ${url.split('?')[0]}.`)),
-      );
-    }
-    return sendProblem(reply, new AppError('not_found', `No route ${request.method} ${url.split('?')[0]}.`));
+    if (request.method === 'GET' || request.method === 'HEAD') return sendConsole(reply);
+    reply.headers(headers.console);
+    return notFound(request, reply);
   });
   return app;
 }

@@ -1,13 +1,35 @@
+import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 import { openStore, type Store } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { createAuditRepository } from './audit/audit.repository.js';
 import { createAuditService } from './audit/audit.service.js';
-import { createCheckout } from './checkout/checkout.wiring.js';
+import { createCheckoutRepository } from './checkout/checkout.repository.js';
+import { createCheckoutService } from './checkout/checkout.service.js';
+import type { PaymentProvider } from './checkout/payment-provider.js';
+import { createTestMandatesRepository } from './checkout/test-provider.repository.js';
+import { createTestProvider, type TestProvider } from './checkout/test-provider.js';
+import { createAccessCodesRepository } from './access-codes/access-codes.repository.js';
+import { createAccessCodesService } from './access-codes/access-codes.service.js';
+import { createAttendanceRepository } from './attendance/attendance.repository.js';
+import { createAttendanceService } from './attendance/attendance.service.js';
+import { createIdempotencyRepository } from './idempotency/idempotency.repository.js';
+import { createIdempotencyService } from './idempotency/idempotency.service.js';
+import { createImportsRepository } from './imports/imports.repository.js';
+import { createImportsService, IMPORT_SWEEP_MS } from './imports/imports.service.js';
+import { createMembersRepository } from './members/members.repository.js';
+import { createMembersService } from './members/members.service.js';
+import { createMembershipTypesRepository } from './membership-types/membership-types.repository.js';
+import { createMembershipTypesService } from './membership-types/membership-types.service.js';
+import { createMembershipsRepository } from './memberships/memberships.repository.js';
+import { createMembershipsService } from './memberships/memberships.service.js';
+import { createSitesRepository } from './sites/sites.repository.js';
+import { createSitesService } from './sites/sites.service.js';
+import { createScheduler } from './shared/scheduler.js';
 import { createEnvironmentsRepository } from './environments/environments.repository.js';
 import { createEnvironmentsService } from './environments/environments.service.js';
-import { createKeyChangeFollower } from './keys/key-changes.follower.js';
+import { createKeyChangeFollower, KEY_FEED_POLL_MS } from './keys/key-changes.follower.js';
 import { createKeyChangesRepository } from './keys/key-changes.repository.js';
 import { createKeysRepository } from './keys/keys.repository.js';
 import { createKeysService } from './keys/keys.service.js';
@@ -25,7 +47,6 @@ import { createStaffRepository } from './staff/staff.repository.js';
 import { createStaffService } from './staff/staff.service.js';
 import { systemClock, type Clock } from './kernel/time.js';
 import { LOG_REDACT, logSerializers } from './http/logging.js';
-import { createPublicApi } from './public-api/public-api.deps.js';
 
 /** Options tests use to replace the clock, the log destination or the store. */
 interface DepsOptions {
@@ -33,7 +54,12 @@ interface DepsOptions {
   logStream?: NodeJS.WritableStream;
   store?: Store;
   usageFlushMs?: number;
+  /** The payment provider of checkouts; the built-in test provider when not given (see docs/payments.md). */
+  paymentProvider?: PaymentProvider;
 }
+
+/** Idempotency records live 24 h; expired ones are purged hourly. */
+const IDEMPOTENCY_PURGE_MS = 3600_000;
 
 /** Builds every service from the configuration: the one place where parts are wired together. */
 export async function createDeps(config: Config, opts: DepsOptions = {}) {
@@ -62,12 +88,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     onResync: () => verifier.dropAll(),
   });
   const verifier = createVerifier({ repo: keysRepo, clock, shared, ttlMs: config.keyCacheTtlMs, metrics, feed: keyFeed });
-  const usage = createUsageRecorder({
-    repo: keysRepo,
-    clock,
-    flushMs: opts.usageFlushMs ?? 5000,
-    onError: (err) => logger.warn({ err }, 'usage flush failed; will retry'),
-  });
+  const usage = createUsageRecorder({ repo: keysRepo, clock });
   const audit = createAuditService({ repo: createAuditRepository(db), clock });
   const environments = createEnvironmentsService({ repo: createEnvironmentsRepository(db), clock });
   const staff = createStaffService({ repo: createStaffRepository(db), clock, shared });
@@ -87,14 +108,83 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     clock,
     environments,
     onWarned: (n) => metrics.expiryWarnings(n),
-    onError: (err) => logger.warn({ err }, 'expiry check failed; will retry'),
   });
 
-  const publicApi = createPublicApi({ db, clock, audit, logger, dataDir: config.dataDir, publicUrl: config.publicUrl, metrics });
-  const checkout = createCheckout({ db, clock, audit, environments, logos, members: publicApi.members, memberships: publicApi.memberships });
+  // The public API's resources.
+  const membersRepo = createMembersRepository(db);
+  const sitesRepo = createSitesRepository(db);
+  const membershipTypesRepo = createMembershipTypesRepository(db);
+  const membershipsRepo = createMembershipsRepository(db);
+  const memberExists = async (environmentId: string, memberId: string) => (await membersRepo.find(memberId, environmentId)) !== undefined;
+  const sites = createSitesService({ repo: sitesRepo, clock });
+  const membershipTypes = createMembershipTypesService({ repo: membershipTypesRepo, clock });
+  const members = createMembersService({ repo: membersRepo, sites, clock, audit });
+  const memberships = createMembershipsService({ repo: membershipsRepo, clock, audit, memberExists });
+  const attendance = createAttendanceService({ repo: createAttendanceRepository(db), clock });
+  const accessCodes = createAccessCodesService({ repo: createAccessCodesRepository(db), clock, memberExists, hasActiveMembership: (e, m) => memberships.hasActive(e, m) });
+  const idempotency = createIdempotencyService({ repo: createIdempotencyRepository(db), clock });
+  const imports = createImportsService({
+    repo: createImportsRepository(db),
+    members: membersRepo,
+    siteIds: async (environmentId) => new Set((await sitesRepo.list(environmentId, { limit: 10_000 })).map((s) => s.id)),
+    clock,
+    logger,
+    spoolDir: path.join(config.dataDir, 'imports'),
+    publicUrl: config.publicUrl,
+    metrics,
+    idempotency,
+  });
+
+  // Checkout: the payment provider given, else the built-in test provider (whose routes are then served).
+  const testProvider: TestProvider | undefined = opts.paymentProvider ? undefined : createTestProvider({ repo: createTestMandatesRepository(db), clock });
+  const checkoutRepo = createCheckoutRepository(db);
+  const checkout = {
+    repo: checkoutRepo,
+    testProvider,
+    service: createCheckoutService({
+      repo: checkoutRepo,
+      provider: opts.paymentProvider ?? (testProvider as TestProvider),
+      membershipTypes: membershipTypesRepo,
+      sites: sitesRepo,
+      membersRepo,
+      membershipsRepo,
+      members,
+      memberships,
+      environments,
+      logos,
+      audit,
+      clock,
+    }),
+  };
+
+  // Every periodic job of the process, started by the server (scheduler.start()) and stopped by close().
+  const scheduler = createScheduler({
+    logger,
+    jobs: [
+      { name: 'usage flush', everyMs: opts.usageFlushMs ?? 5000, run: () => usage.flush(), runAtStart: false },
+      // Every node follows the store's key change feed before serving: a key changed by the CLI or another node leaves the cache within a second.
+      {
+        name: 'key change feed',
+        everyMs: KEY_FEED_POLL_MS[store.dialect],
+        // The first read is done before start() resolves, so before the server listens.
+        setUp: async () => {
+          await keyFeed.start();
+          await keyFeed.sync();
+        },
+        runAtStart: false,
+        run: () => keyFeed.sync(),
+        tearDown: () => keyFeed.stop(),
+      },
+      // Every node runs the check; each warning is claimed atomically, so concurrent runs record it once.
+      { name: 'expiry check', everyMs: config.expiryCheckMs, run: () => expiry.check() },
+      // Imports left behind by a stopped process resume (or are marked failed) at start; stale ones are swept.
+      { name: 'import recovery', everyMs: 0, run: () => imports.recover() },
+      { name: 'import sweep', everyMs: IMPORT_SWEEP_MS, run: () => imports.sweep(), runAtStart: false },
+      { name: 'idempotency purge', everyMs: IDEMPOTENCY_PURGE_MS, run: () => idempotency.purgeExpired(), runAtStart: false },
+    ],
+  });
 
   return {
-    ...publicApi,
     config,
     clock,
     logger,
@@ -111,13 +201,22 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     metrics,
     leaked,
     expiry,
+    sites,
+    membershipTypes,
+    members,
+    memberships,
+    attendance,
+    accessCodes,
+    idempotency,
+    imports,
+    membersRepo,
     checkout,
-    /** Flushes batched writes and closes connections. */
+    scheduler,
+    /** Stops the background jobs (a running import pauses, to resume on the next start), flushes batched writes and closes connections. */
     async close(): Promise<void> {
-      await publicApi.close();
-      await expiry.stop();
-      await keyFeed.stop();
-      await usage.stop();
+      await scheduler.stop();
+      await imports.close();
+      await usage.flush().catch((err: unknown) => logger.warn({ err }, 'usage flush failed at shutdown; counts since the last flush are lost'));
       await shared.close();
       await store.close();
       logger.flush?.();

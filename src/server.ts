@@ -12,11 +12,9 @@ export async function serve(config: Config): Promise<void> {
   const deps = await createDeps(config);
   const login = await seedIfEmpty(deps);
   const app = await buildApp(deps);
-  deps.usage.start();
-  // Follow the store's key change feed before serving: a key changed by the CLI or another node leaves the cache within a second.
-  await deps.keyFeed.start();
-  // Every node runs the check; each warning is claimed atomically, so concurrent runs record it once.
-  deps.expiry.start(config.expiryCheckMs);
+  // Every periodic job (usage flush, key change feed, expiry check, import recovery and sweep, idempotency
+  // purge), before serving: the first read of the key change feed is done when this resolves.
+  await deps.scheduler.start();
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

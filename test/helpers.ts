@@ -65,7 +65,15 @@ export const ADMIN = { email: 'admin@test.flow', password: 'correct horse batter
 
 /** A fresh app on a fresh database with a `demo` environment and an admin (see ADMIN). */
 export async function buildTestApp(
-  opts: { clock?: FixedClock; config?: Partial<Config>; seedAdmin?: boolean; routes?: (app: FastifyInstance) => void } = {},
+  opts: {
+    clock?: FixedClock;
+    config?: Partial<Config>;
+    seedAdmin?: boolean;
+    /** Extra routes at the root. */
+    routes?: (app: FastifyInstance) => void;
+    /** Extra routes on the /v1 surface (paths relative to /v1, behind the API-key gate). */
+    v1Routes?: (app: FastifyInstance) => void;
+  } = {},
 ): Promise<TestApp> {
   const db = await freshDatabase();
   const clock = opts.clock ?? fixedClock();
@@ -78,7 +86,8 @@ export async function buildTestApp(
   });
   const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const deps = await createDeps(config, { clock, logStream, store, usageFlushMs: 60_000 });
-  const app = await buildApp(deps);
+  const v1Routes = opts.v1Routes;
+  const app = await buildApp(deps, { v1Routes: v1Routes ? [async (v1) => v1Routes(v1)] : [] });
   opts.routes?.(app);
   await app.ready();
   if (opts.seedAdmin !== false) {

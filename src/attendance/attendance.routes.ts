@@ -14,7 +14,7 @@ export function attendanceRoutes(deps: { attendance: AttendanceService }): Fasti
       'Idempotent per (member, course, session start): a repeat (also a concurrent one) is `unchanged`, a new status `updated`; a record sent several times in one batch counts once (the last status wins). `courseId` defaults to `membershipTypeId`. The batch is all-or-nothing; unknown members or types answer 404 naming each record.',
     );
     app.post(
-      '/v1/attendance',
+      '/attendance',
       { ...r, schema: { ...r.schema, body: RecordAttendanceBody, response: { 200: RecordAttendanceResult, ...problems(400, 401, 403, 404, 413, 415, 429) } } },
       async (request) => deps.attendance.record(request.apiKey.environment.id, request.body, request.apiKey.id),
     );

@@ -17,7 +17,7 @@ const EventSchema = Type.Object({
 export function auditRoutes(deps: { audit: AuditService }): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
-      '/admin/v1/audit-events',
+      '/audit-events',
       {
         schema: {
           tags: ['Admin: audit'],

@@ -74,7 +74,7 @@ export function checkoutPageRoutes(deps: { checkout: CheckoutService }): Fastify
       done(null, fields);
     });
 
-    app.get<{ Params: { file: string } }>('/checkout/assets/:file', { schema: { hide: true } }, async (request, reply) => {
+    app.get<{ Params: { file: string } }>('/assets/:file', { schema: { hide: true } }, async (request, reply) => {
       const file = request.params.file;
       const theme = THEME_FILE.exec(file);
       let css: string | undefined;
@@ -91,15 +91,15 @@ export function checkoutPageRoutes(deps: { checkout: CheckoutService }): Fastify
 
     const body = (request: { body: unknown }): FormFields => (request.body && typeof request.body === 'object' ? (request.body as FormFields) : {});
 
-    app.get<{ Params: { id: string } }>('/checkout/:id', { schema: { hide: true } }, async (request, reply) => send(reply, await checkout.page(request.params.id)));
-    app.get<{ Params: { id: string } }>('/checkout/:id/confirm', { schema: { hide: true } }, async (request, reply) => send(reply, await checkout.confirmPage(request.params.id)));
-    app.post<{ Params: { id: string } }>('/checkout/:id/pay', { schema: { hide: true }, bodyLimit: FORM_LIMIT }, async (request, reply) =>
+    app.get<{ Params: { id: string } }>('/:id', { schema: { hide: true } }, async (request, reply) => send(reply, await checkout.page(request.params.id)));
+    app.get<{ Params: { id: string } }>('/:id/confirm', { schema: { hide: true } }, async (request, reply) => send(reply, await checkout.confirmPage(request.params.id)));
+    app.post<{ Params: { id: string } }>('/:id/pay', { schema: { hide: true }, bodyLimit: FORM_LIMIT }, async (request, reply) =>
       send(reply, await checkout.pay(request.params.id, body(request))),
     );
-    app.post<{ Params: { id: string } }>('/checkout/:id/confirm', { schema: { hide: true }, bodyLimit: FORM_LIMIT }, async (request, reply) =>
+    app.post<{ Params: { id: string } }>('/:id/confirm', { schema: { hide: true }, bodyLimit: FORM_LIMIT }, async (request, reply) =>
       send(reply, await checkout.confirm(request.params.id, body(request))),
     );
-    app.post<{ Params: { id: string } }>('/checkout/:id/cancel', { schema: { hide: true }, bodyLimit: FORM_LIMIT }, async (request, reply) =>
+    app.post<{ Params: { id: string } }>('/:id/cancel', { schema: { hide: true }, bodyLimit: FORM_LIMIT }, async (request, reply) =>
       send(reply, await checkout.cancel(request.params.id, body(request))),
     );
   };

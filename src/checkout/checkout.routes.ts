@@ -29,7 +29,7 @@ export function checkoutApiRoutes(deps: {
   return async (app) => {
     // Schemas stay inline: addSchema in this plugin would give it Fastify's default (coercing, stripping) validator.
     app.post(
-      '/v1/checkout/sessions',
+      '/checkout/sessions',
       {
         config: { permission: 'checkout:write' },
         schema: {
@@ -61,7 +61,7 @@ export function checkoutApiRoutes(deps: {
     );
 
     app.get(
-      '/v1/checkout/sessions/:id',
+      '/checkout/sessions/:id',
       {
         config: { permission: 'checkout:write' },
         schema: {
@@ -78,7 +78,7 @@ export function checkoutApiRoutes(deps: {
 
     for (const outcome of ['confirm', 'fail'] as const) {
       app.post(
-        `/v1/checkout/test-provider/mandates/:id/${outcome}`,
+        `/checkout/test-provider/mandates/:id/${outcome}`,
         {
           config: { permission: 'checkout:write' },
           schema: {

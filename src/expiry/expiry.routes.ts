@@ -7,7 +7,7 @@ export function expiryRoutes(deps: { keys: KeysService }): FastifyPluginAsyncTyp
   const { keys } = deps;
   return async (app) => {
     app.get(
-      '/admin/v1/expiring-keys',
+      '/expiring-keys',
       {
         schema: {
           tags: ['Admin: API keys'],

@@ -15,10 +15,8 @@ export function createExpiryService(deps: {
   clock: Clock;
   environments: { findById(id: string): Promise<Environment | undefined> };
   onWarned?: (count: number) => void;
-  onError?: (err: unknown) => void;
 }) {
-  const { repo, audit, clock, environments, onWarned, onError } = deps;
-  let timer: NodeJS.Timeout | undefined;
+  const { repo, audit, clock, environments, onWarned } = deps;
   let running: Promise<number> | undefined;
 
   async function check(): Promise<number> {
@@ -55,21 +53,6 @@ export function createExpiryService(deps: {
     check(): Promise<number> {
       running ??= check().finally(() => (running = undefined));
       return running;
-    },
-    /** Checks at once and then every `everyMs`; failures are reported and retried at the next tick. */
-    start(everyMs: number): void {
-      const tick = () => void this.check().catch((err: unknown) => onError?.(err));
-      tick();
-      if (everyMs > 0) {
-        timer = setInterval(tick, everyMs);
-        timer.unref();
-      }
-    },
-    /** Stops the schedule and waits for a running check. */
-    async stop(): Promise<void> {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await running?.catch(() => undefined);
     },
   };
 }

@@ -8,25 +8,30 @@ const COMMON = {
   'Cross-Origin-Resource-Policy': 'same-origin',
   'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), payment=()',
 };
-const API = { ...COMMON, 'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'" };
-const CONSOLE = {
-  ...COMMON,
-  'Content-Security-Policy':
+const CSP = {
+  /** JSON answers: nothing may load or frame them. */
+  api: "default-src 'none'; frame-ancestors 'none'",
+  /** The console: same-origin scripts, styles and connections. */
+  console:
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-};
+} as const;
 
-/** Security headers on every answer: a locked-down CSP for JSON, a same-origin one for the console. */
-export function securityHeaders(secure: boolean) {
-  const hsts = secure ? { 'Strict-Transport-Security': 'max-age=63072000; includeSubDomains' } : {};
-  const api = { ...API, ...hsts };
-  const consoleHeaders = { ...CONSOLE, ...hsts };
-  return async function setSecurityHeaders(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const url = request.url;
-    if (url.startsWith('/docs') || url.startsWith('/checkout') || url.startsWith('/logos/')) {
-      // These set their own Content-Security-Policy.
-      reply.headers({ ...COMMON, ...hsts });
-      return;
-    }
-    reply.headers(url.startsWith('/v1/') || url.startsWith('/admin/') || url === '/health' || url === '/ready' ? api : consoleHeaders);
+/** Which Content-Security-Policy a surface answers with; `own` surfaces (docs, checkout pages, logo files) set theirs per answer. */
+export type HeaderPolicy = keyof typeof CSP | 'own';
+
+/** The security headers of one surface (HSTS when cookies are secure, i.e. served over HTTPS). */
+export function securityHeadersFor(policy: HeaderPolicy, secure: boolean): Record<string, string> {
+  return {
+    ...COMMON,
+    ...(policy === 'own' ? {} : { 'Content-Security-Policy': CSP[policy] }),
+    ...(secure ? { 'Strict-Transport-Security': 'max-age=63072000; includeSubDomains' } : {}),
+  };
+}
+
+/** An onRequest hook setting `headers` on every answer of the encapsulation context it is added to (sync: it runs on every /v1 call). */
+export function securityHeaders(headers: Record<string, string>) {
+  return function setSecurityHeaders(_request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+    reply.headers(headers);
+    done();
   };
 }

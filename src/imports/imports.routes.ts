@@ -50,7 +50,7 @@ export function importsRoutes(deps: { imports: ImportsService }): FastifyPluginA
 
     const start = v1Route('members:import', ['Member imports'], 'Import members from CSV, JSON or NDJSON (a job)', IMPORT_DOC);
     app.post(
-      '/v1/member-imports',
+      '/member-imports',
       {
         ...start,
         schema: {
@@ -81,7 +81,7 @@ export function importsRoutes(deps: { imports: ImportsService }): FastifyPluginA
 
     const poll = v1Route('members:import', ['Member imports'], 'Get an import job (poll until succeeded or failed)');
     app.get(
-      '/v1/member-imports/:id',
+      '/member-imports/:id',
       { ...poll, schema: { ...poll.schema, params: IdParams('imp'), response: { 200: ImportJobSchema, ...problems(401, 403, 404, 429) } } },
       async (request) => deps.imports.get(request.apiKey.environment.id, request.params.id),
     );
@@ -93,7 +93,7 @@ export function importsRoutes(deps: { imports: ImportsService }): FastifyPluginA
       'One line per rejected row: `row,field,reason,value` (CSV: the line each record starts on, the header being line 1; value is the rejected cell, cut to 200 characters). Cells that a spreadsheet would run as a formula (starting with = + - @) are prefixed with an apostrophe.',
     );
     app.get(
-      '/v1/member-imports/:id/errors',
+      '/member-imports/:id/errors',
       { ...errors, schema: { ...errors.schema, params: IdParams('imp'), response: { 200: Type.String({ description: 'text/csv' }), ...problems(401, 403, 404, 429) } } },
       async (request, reply) => {
         const lines = await deps.imports.errorReport(request.apiKey.environment.id, request.params.id);

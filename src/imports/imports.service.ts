@@ -41,7 +41,8 @@ const IMPORT_OPERATION = 'POST /v1/member-imports';
 const STALE_MS = 2 * 60 * 1000;
 const HEARTBEAT_MS = 30 * 1000;
 /** How often every process looks for jobs abandoned by a process that did not come back. */
-const SWEEP_MS = 30 * 1000;
+/** How often the scheduler sweeps for stale jobs. */
+export const IMPORT_SWEEP_MS = 30 * 1000;
 
 /** The API view of a job. */
 interface ImportJobView {
@@ -206,7 +207,6 @@ export function createImportsService(deps: {
   const uploading = new Map<string, { jobs: number; bytes: number }>();
   const active = new Set<string>();
   let heartbeat: NodeJS.Timeout | undefined;
-  let sweeper: NodeJS.Timeout | undefined;
   let stopping = false;
   /** This process's claim on the jobs it runs (random per service instance, so a restart is a new runner). */
   const runner = `${os.hostname()}|${process.pid}|${randomBytes(6).toString('hex')}`;
@@ -723,24 +723,18 @@ export function createImportsService(deps: {
      * however recent its heartbeat (a process killed and restarted at once left it); each is claimed with a
      * conditional update, so of two processes sharing the data directory only one takes it (and a job whose
      * holder is known alive, e.g. a sibling process on this host, is left to it). Jobs elsewhere are
-     * failed when stale, else left to the periodic sweep, which starts here (every 30 s; stopped by close()).
+     * failed when stale, else left to the periodic sweep (the scheduler runs it every IMPORT_SWEEP_MS).
      * Returns the ids resumed and failed by this call.
      */
     async recover(): Promise<{ resumed: string[]; failed: string[] }> {
       const here = await recoverJobs(await repo.unfinished(), { skipLive: true });
       const swept = await service.sweep();
-      if (!sweeper && !stopping) {
-        sweeper = setInterval(() => {
-          service.sweep().catch((err: unknown) => logger.warn({ err }, 'import sweep failed; will retry'));
-        }, SWEEP_MS);
-        sweeper.unref();
-      }
       return { resumed: [...here.resumed, ...swept.resumed], failed: swept.failed };
     },
 
     /**
      * Jobs whose heartbeat is older than 2 minutes belong to a process that is gone: resumed here when their
-     * spool file is here, else marked failed listing what was committed. Runs every 30 s on every process.
+     * spool file is here, else marked failed listing what was committed. The scheduler runs it every 30 s on every process.
      */
     async sweep(): Promise<{ resumed: string[]; failed: string[] }> {
       if (stopping) return { resumed: [], failed: [] };
@@ -752,13 +746,11 @@ export function createImportsService(deps: {
       while (current) await current;
     },
 
-    /** Pauses the running job after its current batch (resumed on the next start); stops the heartbeat and sweep. */
+    /** Pauses the running job after its current batch (resumed on the next start); stops the heartbeat. */
     async close(): Promise<void> {
       stopping = true;
       if (heartbeat) clearInterval(heartbeat);
       heartbeat = undefined;
-      if (sweeper) clearInterval(sweeper);
-      sweeper = undefined;
       LIVE_RUNNERS.delete(runner);
       while (current) await current;
     },

@@ -78,7 +78,7 @@ function rateHeaders(reply: FastifyReply, r: { limit: number; remaining: number;
 
 /**
  * The /v1 gate, run on request before the body is read: verify the key, check the route's permission,
- * count the call against the key's rate limit. Failures before a key is identified count against the
+ * then count the call against the key's rate limit (a call the key may not make spends no quota). Failures before a key is identified count against the
  * caller's address instead, so guessing is throttled too.
  */
 export function createApiKeyAuth(deps: {
@@ -116,14 +116,22 @@ export function createApiKeyAuth(deps: {
     const key = result.key;
     request.apiKey = key;
     const limit = key.rateLimitPerMinute ?? limits[key.purpose] ?? 600;
+    if (permission && !key.permissions.has(permission)) {
+      // Refused before the limit: the call spends none of the key's quota, and reports the bucket as it is.
+      usage.record(key.id, 'permission_denied');
+      return settle(
+        shared.peek(key.rateBucket, limit, WINDOW_MS),
+        (r) => {
+          rateHeaders(reply, r);
+          done(new AppError('permission_denied', permissionDeniedDetail(key.purpose, permission)));
+        },
+        done,
+      );
+    }
     settle(
       shared.hit(key.rateBucket, limit, WINDOW_MS),
       (r) => {
         rateHeaders(reply, r);
-        if (permission && !key.permissions.has(permission)) {
-          usage.record(key.id, 'permission_denied');
-          return done(new AppError('permission_denied', permissionDeniedDetail(key.purpose, permission)));
-        }
         if (!r.allowed) {
           metrics?.rateLimited('key');
           usage.record(key.id, 'rate_limited');
@@ -150,10 +158,13 @@ export function createApiKeyAuth(deps: {
   };
 }
 
-/** Binds the API-key gate to every /v1 route as it is registered (except routes marked `noApiKey`). */
+/**
+ * Binds the API-key gate to each route of the surface it is added to (the /v1 plugin's onRoute hook), with
+ * the route's `config.permission`; routes marked `noApiKey` take no key.
+ */
 export function apiKeyGateOnRoute(gateFor: ReturnType<typeof createApiKeyAuth>) {
   return (route: RouteOptions): void => {
-    if (!route.url.startsWith('/v1/') || route.config?.noApiKey) return;
+    if (route.config?.noApiKey) return;
     const gate = gateFor(route.config?.permission) as onRequestHookHandler;
     const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
     route.onRequest = [gate, ...own];

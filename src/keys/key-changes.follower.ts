@@ -4,7 +4,7 @@ import type { Clock } from '../kernel/time.js';
 import { KEY_CHANGES_CHANNEL, type KeyChangesRepository } from './key-changes.repository.js';
 
 /** How often a node looks at the feed: on SQLite a `PRAGMA data_version` check, on PostgreSQL a catch-up read (NOTIFY is faster still). */
-const KEY_FEED_POLL_MS = { sqlite: 250, postgres: 500 } as const;
+export const KEY_FEED_POLL_MS = { sqlite: 250, postgres: 500 } as const;
 /**
  * A node whose last successful read of the feed is older than this serves no key from its cache: every
  * request asks the store, which answers (fresh) or fails (503 `unavailable`). It bounds how long a node
@@ -19,7 +19,8 @@ const BATCH = 1000;
 /**
  * Follows the store's key change feed, so a key revoked, rolled, updated or created by any writer — the
  * CLI in another process, another node, with or without Redis — leaves this node's cache within one poll.
- * Runs on a timer: the request path only reads `freshUntil()`.
+ * The scheduler runs `sync()` every KEY_FEED_POLL_MS (and `start()`/`stop()` around it): the request path
+ * only reads `freshUntil()`.
  */
 export function createKeyChangeFollower(deps: {
   repo: KeyChangesRepository;
@@ -42,7 +43,6 @@ export function createKeyChangeFollower(deps: {
   let again = false;
   let failing = false;
   let prunedAt = 0;
-  let timer: NodeJS.Timeout | undefined;
   let unlisten: (() => Promise<void>) | undefined;
 
   async function catchUp(): Promise<void> {
@@ -107,14 +107,14 @@ export function createKeyChangeFollower(deps: {
   }
 
   return {
-    /** Starts following (the server does; a CLI run or an in-process test that needs no feed does not). */
-    start(): Promise<void> {
-      if (started) return running ?? Promise.resolve();
+    /**
+     * Starts following: cached keys are served only while the feed is read (the scheduler starts it in the
+     * server; a CLI run or an in-process test that needs no feed does not), and NOTIFY triggers a read.
+     */
+    async start(): Promise<void> {
+      if (started) return;
       started = true;
-      timer = setInterval(() => void poke(), KEY_FEED_POLL_MS[dialect]);
-      timer.unref();
       unlisten = listen?.(KEY_CHANGES_CHANNEL, () => void poke());
-      return poke();
     },
     /**
      * Until when (Date.now() ms) cached keys may be served. Infinite when the follower is not running:
@@ -126,8 +126,8 @@ export function createKeyChangeFollower(deps: {
     /** Reads the feed once now (tests, and callers that want to be current before answering). */
     sync: () => poke(),
     async stop(): Promise<void> {
-      clearInterval(timer);
       await unlisten?.();
+      unlisten = undefined;
       await running;
     },
   };

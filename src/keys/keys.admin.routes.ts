@@ -14,7 +14,7 @@ export function keysAdminRoutes(deps: { keys: KeysService }): FastifyPluginAsync
   const { keys } = deps;
   return async (app) => {
     app.get(
-      '/admin/v1/purposes',
+      '/purposes',
       {
         schema: {
           tags,
@@ -35,7 +35,7 @@ export function keysAdminRoutes(deps: { keys: KeysService }): FastifyPluginAsync
     );
 
     app.get(
-      '/admin/v1/api-keys',
+      '/api-keys',
       {
         schema: {
           tags,
@@ -49,7 +49,7 @@ export function keysAdminRoutes(deps: { keys: KeysService }): FastifyPluginAsync
     );
 
     app.post(
-      '/admin/v1/api-keys',
+      '/api-keys',
       {
         config: { adminOnly: true },
         schema: {
@@ -68,13 +68,13 @@ export function keysAdminRoutes(deps: { keys: KeysService }): FastifyPluginAsync
     );
 
     app.get(
-      '/admin/v1/api-keys/:id',
+      '/api-keys/:id',
       { schema: { tags, security, summary: 'One API key', params: Params, response: { 200: Type.Ref('ApiKey'), ...problems(401, 404) } } },
       async (request) => keys.get(request.staff.environmentId, request.params.id),
     );
 
     app.patch(
-      '/admin/v1/api-keys/:id',
+      '/api-keys/:id',
       {
         config: { adminOnly: true },
         schema: { tags, security, summary: 'Change reference, theme, address allowlist, redirect origins or rate limit', params: Params, body: UpdateKeyBody, response: { 200: Type.Ref('ApiKey'), ...problems(400, 401, 403, 404, 409) } },
@@ -83,7 +83,7 @@ export function keysAdminRoutes(deps: { keys: KeysService }): FastifyPluginAsync
     );
 
     app.post(
-      '/admin/v1/api-keys/:id/revoke',
+      '/api-keys/:id/revoke',
       {
         config: { adminOnly: true },
         schema: { tags, security, summary: 'Revoke now, for good', params: Params, response: { 200: Type.Ref('ApiKey'), ...problems(401, 403, 404, 409) } },
@@ -92,7 +92,7 @@ export function keysAdminRoutes(deps: { keys: KeysService }): FastifyPluginAsync
     );
 
     app.post(
-      '/admin/v1/api-keys/:id/roll',
+      '/api-keys/:id/roll',
       {
         config: { adminOnly: true },
         schema: {
@@ -112,7 +112,7 @@ export function keysAdminRoutes(deps: { keys: KeysService }): FastifyPluginAsync
     );
 
     app.get(
-      '/admin/v1/api-keys/:id/usage',
+      '/api-keys/:id/usage',
       {
         schema: {
           tags,

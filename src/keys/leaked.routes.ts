@@ -33,7 +33,7 @@ export function leakedRoutes(deps: {
   const { leaked, shared, config, metrics } = deps;
   return async (app) => {
     app.post(
-      '/v1/keys/revoke-leaked',
+      '/keys/revoke-leaked',
       {
         config: { noApiKey: true },
         bodyLimit: 256 * 1024,

@@ -6,7 +6,7 @@ import { MeSchema } from './keys.schemas.js';
 export function meRoutes(): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
-      '/v1/me',
+      '/me',
       {
         schema: {
           tags: ['Keys'],

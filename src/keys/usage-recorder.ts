@@ -16,12 +16,11 @@ type Pending = Map<string, Map<string, KeyDay>>;
  * Counts key usage in memory and writes it in batches, off the request path:
  * per (key, UTC day, outcome) counts and each key's latest use.
  */
-export function createUsageRecorder(deps: { repo: Pick<KeysRepository, 'addUsage'>; clock: Clock; flushMs: number; onError: (err: unknown) => void }) {
-  const { repo, clock, flushMs, onError } = deps;
+export function createUsageRecorder(deps: { repo: Pick<KeysRepository, 'addUsage'>; clock: Clock }) {
+  const { repo, clock } = deps;
   let pending: Pending = new Map();
   let dayStart = -1;
   let today: Map<string, KeyDay> = new Map();
-  let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
 
   function dayOf(ms: number): Map<string, KeyDay> {
@@ -63,7 +62,7 @@ export function createUsageRecorder(deps: { repo: Pick<KeysRepository, 'addUsage
         add(pending, day, keyId, 'ok', 0, kd.lastUsedMs);
       }
       dayStart = -1;
-      onError(err);
+      throw err;
     }
   }
 
@@ -77,21 +76,13 @@ export function createUsageRecorder(deps: { repo: Pick<KeysRepository, 'addUsage
       kd.outcomes.set(outcome, (kd.outcomes.get(outcome) ?? 0) + 1);
       if (outcome === 'ok' && ms > kd.lastUsedMs) kd.lastUsedMs = ms;
     },
-    /** Writes what has been counted so far. */
+    /** Writes what has been counted so far (the scheduler calls it; a failed write keeps the counts and rejects). */
     flush(): Promise<void> {
       const batch = pending;
       pending = new Map();
       dayStart = -1;
-      flushing = flushing.then(() => write(batch));
+      flushing = flushing.catch(() => undefined).then(() => write(batch));
       return flushing;
-    },
-    start(): void {
-      timer = setInterval(() => void this.flush(), flushMs);
-      timer.unref();
-    },
-    async stop(): Promise<void> {
-      if (timer) clearInterval(timer);
-      await this.flush();
     },
   };
 }

@@ -3,12 +3,12 @@ import { AppError, invalid } from '../kernel/errors.js';
 import { problems } from '../http/schemas.js';
 import { MAX_LOGO_BYTES, type LogosService } from './logos.service.js';
 
-/** Logo upload for key themes, and the content-addressed logo files. */
-export function logosRoutes(deps: { logos: LogosService }): FastifyPluginAsyncTypebox {
+/** POST /admin/v1/logos: logo upload for key themes. */
+export function logosAdminRoutes(deps: { logos: LogosService }): FastifyPluginAsyncTypebox {
   const { logos } = deps;
   return async (app) => {
     app.post(
-      '/admin/v1/logos',
+      '/logos',
       {
         config: { adminOnly: true },
         schema: {
@@ -35,9 +35,15 @@ export function logosRoutes(deps: { logos: LogosService }): FastifyPluginAsyncTy
         return reply.code(201).send(logo);
       },
     );
+  };
+}
 
+/** GET /logos/:file: the content-addressed logo files (public: checkout pages show them). */
+export function logoFileRoutes(deps: { logos: LogosService }): FastifyPluginAsyncTypebox {
+  const { logos } = deps;
+  return async (app) => {
     app.get(
-      '/logos/:file',
+      '/:file',
       { schema: { hide: true, params: Type.Object({ file: Type.String({ pattern: '^[0-9a-f]{64}\\.png$' }) }) } },
       async (request, reply) => {
         const data = await logos.data(request.params.file.slice(0, 64));

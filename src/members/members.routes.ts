@@ -38,14 +38,14 @@ export function membersRoutes(deps: { members: MembersService; memberships: Memb
       'Without `updatedSince`: oldest first, stable under inserts. With `updatedSince`: members changed at or after that instant in the order they changed; follow `nextCursor` until it is null, keep the last cursor to continue later — no change is skipped. `email` matches case-insensitively.',
     );
     app.get(
-      '/v1/members',
+      '/members',
       { ...list, schema: { ...list.schema, querystring: MemberListQuery, response: { 200: MemberPage, ...problems(400, 401, 403, 429) } } },
       async (request) => deps.members.list(request.apiKey.environment.id, request.query),
     );
 
     const get = v1Route('members:read', ['Members'], 'Get a member', 'The `ETag` header goes in `If-Match` of a later PATCH.');
     app.get(
-      '/v1/members/:id',
+      '/members/:id',
       { ...get, schema: { ...get.schema, params: Params, response: { 200: Type.Ref('Member'), ...problems(401, 403, 404, 429) } } },
       async (request, reply) => {
         const m = await deps.members.get(request.apiKey.environment.id, request.params.id);
@@ -61,7 +61,7 @@ export function membersRoutes(deps: { members: MembersService; memberships: Memb
       'Send `Idempotency-Key` to retry safely: the same key and body within 24 h returns the first answer (with `Idempotent-Replayed: true`) and creates nothing; the same key with another body is 409 `conflict`.',
     );
     app.post(
-      '/v1/members',
+      '/members',
       {
         ...create,
         schema: { ...create.schema, headers: IdempotencyHeaders, body: CreateMemberBody, response: { 201: Type.Ref('Member'), ...problems(400, 401, 403, 409, 413, 415, 429) } },
@@ -93,7 +93,7 @@ export function membersRoutes(deps: { members: MembersService; memberships: Memb
       'Send `If-Match: <ETag>` from your last read to prevent lost updates: if the member changed since, the answer is 412 `precondition_failed` and nothing changes. `null` clears an optional field.',
     );
     app.patch(
-      '/v1/members/:id',
+      '/members/:id',
       {
         ...patch,
         schema: { ...patch.schema, params: Params, headers: IfMatchHeaders, body: UpdateMemberBody, response: { 200: Type.Ref('Member'), ...problems(400, 401, 403, 404, 409, 412, 415, 429) } },
@@ -107,7 +107,7 @@ export function membersRoutes(deps: { members: MembersService; memberships: Memb
 
     const memberships = v1Route('memberships:read', ['Memberships'], 'List a member’s memberships');
     app.get(
-      '/v1/members/:id/memberships',
+      '/members/:id/memberships',
       { ...memberships, schema: { ...memberships.schema, params: Params, querystring: MemberMembershipsQuery, response: { 200: MembershipPage, ...problems(400, 401, 403, 404, 429) } } },
       async (request) => deps.memberships.listForMember(request.apiKey.environment.id, request.params.id, request.query),
     );
@@ -119,7 +119,7 @@ export function membersRoutes(deps: { members: MembersService; memberships: Memb
       'A signed code (`fa1.<memberId>.<expiry>.<signature>`) valid for two minutes, issued only while the member holds an **active** membership; otherwise 409 `conflict`. Unknown members: 404. Fetch a fresh one each time the barcode is shown.',
     );
     app.get(
-      '/v1/members/:id/access-code',
+      '/members/:id/access-code',
       { ...code, schema: { ...code.schema, params: Params, response: { 200: AccessCodeSchema, ...problems(401, 403, 404, 409, 429) } } },
       async (request, reply) => {
         reply.header('Cache-Control', 'no-store');

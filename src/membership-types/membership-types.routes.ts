@@ -14,7 +14,7 @@ export function membershipTypesRoutes(deps: { membershipTypes: MembershipTypesSe
       'Use `?integration=coursepro` for the types CoursePro maps to its courses.',
     );
     app.get(
-      '/v1/membership-types',
+      '/membership-types',
       { ...r, schema: { ...r.schema, querystring: MembershipTypeListQuery, response: { 200: MembershipTypePage, ...problems(400, 401, 403, 429) } } },
       async (request) => deps.membershipTypes.list(request.apiKey.environment.id, request.query),
     );

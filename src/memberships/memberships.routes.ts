@@ -18,14 +18,14 @@ export function membershipsRoutes(deps: { memberships: MembershipsService }): Fa
       'Memberships in the order they changed. `updatedSince` starts the feed at an instant; `integration=coursepro` keeps only types CoursePro maps. Follow `nextCursor` until null and keep the last one: no change is skipped.',
     );
     app.get(
-      '/v1/memberships',
+      '/memberships',
       { ...feed, schema: { ...feed.schema, querystring: MembershipFeedQuery, response: { 200: MembershipFeedPage, ...problems(400, 401, 403, 429) } } },
       async (request) => deps.memberships.feed(request.apiKey.environment.id, request.query),
     );
 
     const get = v1Route('memberships:read', ['Memberships'], 'Get a membership');
     app.get(
-      '/v1/memberships/:id',
+      '/memberships/:id',
       { ...get, schema: { ...get.schema, params: Params, response: { 200: Type.Ref('Membership'), ...problems(401, 403, 404, 429) } } },
       async (request) => membershipView(await deps.memberships.get(request.apiKey.environment.id, request.params.id)),
     );
@@ -37,7 +37,7 @@ export function membershipsRoutes(deps: { memberships: MembershipsService }): Fa
       'Cancelling an already cancelled membership answers it unchanged; an expired or lapsed one is 409 `conflict`.',
     );
     app.post(
-      '/v1/memberships/:id/cancel',
+      '/memberships/:id/cancel',
       { ...cancel, schema: { ...cancel.schema, params: Params, body: Type.Union([CancelMembershipBody, Type.Null()]), response: { 200: Type.Ref('Membership'), ...problems(400, 401, 403, 404, 409, 415, 429) } } },
       async (request) => membershipView(await deps.memberships.cancel(request.apiKey.environment.id, request.params.id, request.body?.reason, keyActor(request))),
     );

@@ -4,6 +4,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import { baseUrlOf } from '../checkout/checkout.routes.js';
 import { buildDocuments, withServers, type ApiDocuments, type OpenApiDocument } from './openapi.js';
 import { errorsPage, gettingStartedPage, PAGE_CSP } from './guide.js';
+import { securityHeaders, securityHeadersFor } from '../http/security-headers.js';
 
 const API_DESCRIPTION = `The FLOW public API. New here? Read **[Getting started](/docs/getting-started)**: get a key in the console,
 make a first call, page through lists, retry safely, stay within the rate limit, handle errors.
@@ -26,7 +27,7 @@ const VIEWS = [
  * /openapi/, Swagger UI at /docs (public API by default; the admin API and the test provider are separate
  * views), the getting-started guide and the error reference. Registered before the routes it documents.
  */
-export async function registerApiDocs(app: FastifyInstance, opts: { publicUrl: string | undefined; testProvider: boolean }): Promise<void> {
+export async function registerApiDocs(app: FastifyInstance, opts: { publicUrl: string | undefined; testProvider: boolean; secure: boolean }): Promise<void> {
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -58,30 +59,37 @@ export async function registerApiDocs(app: FastifyInstance, opts: { publicUrl: s
   const serve = (doc: OpenApiDocument, request: FastifyRequest) => withServers(doc, baseUrlOf(request, opts.publicUrl));
 
   const views = VIEWS.filter((v) => v.part !== 'testProvider' || opts.testProvider).map(({ name, url }) => ({ name, url }));
-  await app.register(fastifySwaggerUi, {
-    routePrefix: '/docs',
-    staticCSP: true,
-    // The plugin's CSP ends in upgrade-insecure-requests, which turns /docs blank over plain http on any host
-    // but localhost (the browser upgrades every script to an https URL that does not answer). The rest stays.
-    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/g, ''),
-    transformSpecification: (_spec, request) => serve(documents().all, request),
-    transformSpecificationClone: false,
-    uiConfig: { urls: views, deepLinking: true, displayOperationId: false, defaultModelsExpandDepth: 0, ...{ 'urls.primaryName': 'Public API' } },
+  // /docs: Swagger UI and the guides, each answer with its own Content-Security-Policy.
+  await app.register(async (docs) => {
+    docs.addHook('onRequest', securityHeaders(securityHeadersFor('own', opts.secure)));
+    await docs.register(fastifySwaggerUi, {
+      routePrefix: '/docs',
+      staticCSP: true,
+      // The plugin's CSP ends in upgrade-insecure-requests, which turns /docs blank over plain http on any host
+      // but localhost (the browser upgrades every script to an https URL that does not answer). The rest stays.
+      transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/g, ''),
+      transformSpecification: (_spec, request) => serve(documents().all, request),
+      transformSpecificationClone: false,
+      uiConfig: { urls: views, deepLinking: true, displayOperationId: false, defaultModelsExpandDepth: 0, ...{ 'urls.primaryName': 'Public API' } },
+    });
+    docs.get('/docs/admin', { schema: { hide: true } }, async (_request, reply) => reply.redirect(`/docs/?urls.primaryName=${encodeURIComponent('Admin API')}`));
+    const guide = gettingStartedPage();
+    const errors = errorsPage();
+    for (const [url, html] of [['/docs/getting-started', guide], ['/docs/errors', errors]] as const) {
+      docs.get(url, { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').header('Content-Security-Policy', PAGE_CSP).send(html));
+    }
   });
 
-  app.get('/openapi.json', { schema: { hide: true } }, async (request) => serve(documents().all, request));
-  for (const view of VIEWS) {
-    app.get(view.url, { schema: { hide: true } }, async (request, reply) => {
-      const doc = documents()[view.part];
-      if (!doc) return reply.callNotFound();
-      return serve(doc, request);
-    });
-  }
-  app.get('/docs/admin', { schema: { hide: true } }, async (_request, reply) => reply.redirect(`/docs/?urls.primaryName=${encodeURIComponent('Admin API')}`));
-
-  const guide = gettingStartedPage();
-  const errors = errorsPage();
-  for (const [url, html] of [['/docs/getting-started', guide], ['/docs/errors', errors]] as const) {
-    app.get(url, { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').header('Content-Security-Policy', PAGE_CSP).send(html));
-  }
+  // The documents: JSON, with the API's headers.
+  await app.register(async (json) => {
+    json.addHook('onRequest', securityHeaders(securityHeadersFor('api', opts.secure)));
+    json.get('/openapi.json', { schema: { hide: true } }, async (request) => serve(documents().all, request));
+    for (const view of VIEWS) {
+      json.get(view.url, { schema: { hide: true } }, async (request, reply) => {
+        const doc = documents()[view.part];
+        if (!doc) return reply.callNotFound();
+        return serve(doc, request);
+      });
+    }
+  });
 }

@@ -10,7 +10,6 @@ import { MembershipTypeSchema } from '../membership-types/membership-types.schem
 import { MemberSchema } from '../members/members.schemas.js';
 import { MembershipSchema } from '../memberships/memberships.schemas.js';
 import { AttendanceSchema } from '../attendance/attendance.schemas.js';
-import type { Logger } from 'pino';
 import type { ImportsService } from '../imports/imports.service.js';
 
 /** What the /v1 resource routes need: each plugin's own dependencies (so this folder composes, below deps.ts). */
@@ -18,7 +17,7 @@ type PublicApiRouteDeps = Parameters<typeof sitesRoutes>[0] &
   Parameters<typeof membershipTypesRoutes>[0] &
   Parameters<typeof membersRoutes>[0] &
   Parameters<typeof membershipsRoutes>[0] &
-  Parameters<typeof attendanceRoutes>[0] & { imports: ImportsService; logger: Logger };
+  Parameters<typeof attendanceRoutes>[0] & { imports: ImportsService };
 
 /** Registers every /v1 resource route of the public API. */
 export function publicApiRoutes(deps: PublicApiRouteDeps): FastifyPluginAsync {
@@ -31,9 +30,5 @@ export function publicApiRoutes(deps: PublicApiRouteDeps): FastifyPluginAsync {
     await app.register(membershipsRoutes(deps));
     await app.register(attendanceRoutes(deps));
     await app.register(importsRoutes(deps));
-    // Imports left behind by a stopped process resume (or are marked failed) once the app is ready.
-    app.addHook('onReady', async () => {
-      deps.imports.recover().catch((err: unknown) => deps.logger.error({ err }, 'import recovery failed'));
-    });
   };
 }

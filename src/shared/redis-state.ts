@@ -13,11 +13,17 @@ if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
 return {n, ttl}`;
+// The same window read without counting: the count so far (0 before the first hit) and its remaining ms.
+const PEEK = `
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then ttl = tonumber(ARGV[1]) end
+return {n, ttl}`;
 
 /** Messages that could not be published while Redis was away, re-sent when it returns (bounded). */
 const MAX_PENDING = 10_000;
 
-type HitClient = Redis & { flowHit(key: string, windowMs: number): Promise<[number, number]> };
+type HitClient = Redis & { flowHit(key: string, windowMs: number): Promise<[number, number]>; flowPeek(key: string, windowMs: number): Promise<[number, number]> };
 
 /** Options of the Redis-backed state. */
 interface RedisStateOptions {
@@ -48,6 +54,7 @@ export async function createRedisState(url: string, logger: Logger, opts: RedisS
   // per-request counting costs a fraction of a round trip each instead of a syscall pair each.
   const client = new Redis(url, { ...options, enableAutoPipelining: true }) as HitClient;
   client.defineCommand('flowHit', { numberOfKeys: 1, lua: HIT });
+  client.defineCommand('flowPeek', { numberOfKeys: 1, lua: PEEK });
   const attempts = createRedisAttemptLog(client, prefix);
   // The subscriber queues (re)subscriptions while offline; it never carries request-path commands.
   const sub = new Redis(url, { ...options, enableOfflineQueue: true, commandTimeout: undefined });
@@ -107,6 +114,17 @@ export async function createRedisState(url: string, logger: Logger, opts: RedisS
         throw unavailable();
       }
       return { allowed: n <= limit, limit, remaining: Math.max(0, limit - n), resetSeconds: Math.max(1, Math.ceil(ttl / 1000)) };
+    },
+    async peek(bucket, limit, windowMs): Promise<RateLimitResult> {
+      if (!subLive) throw unavailable();
+      let n: number;
+      let ttl: number;
+      try {
+        [n, ttl] = await client.flowPeek(`${prefix}rl:${bucket}`, windowMs);
+      } catch {
+        throw unavailable();
+      }
+      return { allowed: n < limit, limit, remaining: Math.max(0, limit - n), resetSeconds: Math.max(1, Math.ceil(ttl / 1000)) };
     },
     async reserve(slots, windowMs, nowMs) {
       try {

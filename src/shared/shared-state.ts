@@ -19,6 +19,8 @@ export interface SharedState {
    * answers synchronously (this runs on every /v1 request); a shared backend answers with a promise.
    */
   hit(bucket: string, limit: number, windowMs: number): RateLimitResult | Promise<RateLimitResult>;
+  /** The state of `bucket` without counting a hit (what a call refused before the limit reports); sync in-process. */
+  peek(bucket: string, limit: number, windowMs: number): RateLimitResult | Promise<RateLimitResult>;
   /** Atomically takes a slot in every bucket of a sliding window, or none (see attempt-log.ts). */
   reserve: AttemptLog['reserve'];
   /** Sends a message to every node, this one included. */
@@ -75,6 +77,14 @@ export function createMemoryState(now: () => number = Date.now): SharedState {
         remaining: Math.max(0, limit - w.count),
         resetSeconds: Math.max(1, Math.ceil((w.resetAt - t) / 1000)),
       };
+    },
+    peek(bucket, limit, windowMs) {
+      const t = now();
+      const w = windows.get(bucket);
+      const live = w && w.resetAt > t ? w : undefined;
+      const count = live?.count ?? 0;
+      const resetAt = live?.resetAt ?? Math.floor(t / windowMs) * windowMs + windowMs;
+      return { allowed: count < limit, limit, remaining: Math.max(0, limit - count), resetSeconds: Math.max(1, Math.ceil((resetAt - t) / 1000)) };
     },
     reserve: attempts.reserve,
     async publish(channel, message) {

@@ -9,7 +9,7 @@ export function sitesRoutes(deps: { sites: SitesService }): FastifyPluginAsyncTy
   return async (app) => {
     const r = v1Route('sites:read', ['Sites'], 'List the sites (centres) of the key’s environment');
     app.get(
-      '/v1/sites',
+      '/sites',
       { ...r, schema: { ...r.schema, querystring: SiteListQuery, response: { 200: SitePage, ...problems(400, 401, 403, 429) } } },
       async (request) => deps.sites.list(request.apiKey.environment.id, request.query),
     );

@@ -40,7 +40,7 @@ export function sessionRoutes(deps: { staff: StaffService; environments: Environ
 
   return async (app) => {
     app.post(
-      '/admin/v1/session',
+      '/session',
       {
         config: { noSession: true },
         schema: {
@@ -59,7 +59,7 @@ export function sessionRoutes(deps: { staff: StaffService; environments: Environ
     );
 
     app.get(
-      '/admin/v1/session',
+      '/session',
       { schema: { tags, summary: 'The current session and its CSRF token', security: [{ session: [] }], response: { 200: SessionSchema, ...problems(401) } } },
       async (request, reply) => {
         reply.header('Cache-Control', 'no-store');
@@ -68,7 +68,7 @@ export function sessionRoutes(deps: { staff: StaffService; environments: Environ
     );
 
     app.delete(
-      '/admin/v1/session',
+      '/session',
       { schema: { tags, summary: 'Sign out', security: [{ session: [] }], response: { 204: Type.Null(), ...problems(401, 403) } } },
       async (request, reply) => {
         await staff.logout(request.staffSession.id);

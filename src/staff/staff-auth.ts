@@ -27,11 +27,14 @@ export function staffActor(request: FastifyRequest): Actor {
   return { type: 'staff', id: request.staff.id, label: request.staff.email, ip: request.ip };
 }
 
-/** The /admin/v1 gate: a live session cookie, the CSRF header on every state change, the admin role where required. */
+/**
+ * The /admin/v1 gate (an onRequest hook of that surface, unknown paths included): a live session cookie, the
+ * CSRF header on every state change, the admin role where required. Routes marked `noSession` (login) pass.
+ */
 export function createStaffAuth(deps: { staff: StaffService }) {
   const { staff } = deps;
   return async function staffAuth(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-    if (!request.url.startsWith('/admin/v1/') || request.routeOptions.config?.noSession) return;
+    if (request.routeOptions.config?.noSession) return;
     const session = await staff.session(request.cookies[SESSION_COOKIE]);
     if (!session) throw new AppError('unauthenticated', 'Sign in to continue.');
     if (!SAFE_METHODS.has(request.method)) {

@@ -12,9 +12,9 @@ describe('verification on /v1', () => {
   beforeAll(async () => {
     t = await buildTestApp({
       clock,
-      routes: (app) => {
-        app.get('/v1/test-import', { config: { permission: 'members:import' } }, async () => ({ ok: true }));
-        app.get('/v1/test-boom', async () => {
+      v1Routes: (app) => {
+        app.get('/test-import', { config: { permission: 'members:import' } }, async () => ({ ok: true }));
+        app.get('/test-boom', async () => {
           throw new Error('secret internal detail: db password hunter2');
         });
       },

@@ -55,7 +55,7 @@ async function secondNode(t: TestApp, extra: Partial<TestApp['config']> = {}): P
   const deps: Deps = await createDeps(config, { clock: t.clock, store, usageFlushMs: 60_000 });
   const app = await buildApp(deps);
   await app.ready();
-  await deps.keyFeed.start();
+  await deps.scheduler.start(); // as the server does
   return { app, deps, close: async () => (await app.close(), await deps.close()) };
 }
 
@@ -69,7 +69,7 @@ describe('changes by another writer reach a node with the key cached', () => {
   let env: NodeJS.ProcessEnv;
   beforeAll(async () => {
     t = await buildTestApp();
-    await t.deps.keyFeed.start(); // as the server does
+    await t.deps.scheduler.start(); // as the server does
     expect(t.config.keyCacheTtlMs).toBe(30_000); // the default: without the feed, a cached key lives 30 s
     env = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', FLOW_DATA_DIR: t.config.dataDir, ...(t.config.databaseUrl ? { DATABASE_URL: t.config.databaseUrl } : {}) };
   });

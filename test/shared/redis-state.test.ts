@@ -32,6 +32,15 @@ describe.skipIf(!REDIS_URL)('Redis shared state', () => {
     expect(await c.hit('k', 500, 60_000)).toMatchObject({ allowed: false, remaining: 0 });
   });
 
+  it('peek reports a bucket shared by every node without counting a hit', async () => {
+    const prefix = redisPrefix();
+    const [a, b] = await Promise.all([open(REDIS_URL, prefix), open(REDIS_URL, prefix)]);
+    expect(await a.peek('p', 10, 60_000)).toMatchObject({ allowed: true, limit: 10, remaining: 10, resetSeconds: 60 });
+    for (let i = 0; i < 3; i++) await a.hit('p', 10, 60_000);
+    for (let i = 0; i < 5; i++) expect(await b.peek('p', 10, 60_000)).toMatchObject({ allowed: true, remaining: 7 });
+    expect(await b.hit('p', 10, 60_000)).toMatchObject({ remaining: 6 });
+  });
+
   it('keeps deployments (or test runs) with different prefixes apart: counters and broadcasts', async () => {
     const [a, b] = await Promise.all([open(), open()]);
     for (let i = 0; i < 3; i++) await a.hit('same-bucket', 10, 60_000);
