@@ -116,13 +116,6 @@ function expectProblem(o: V1Operation, res: LightMyRequestResponse, status: numb
   for (const name of requiredHeaders(o, status)) expect(res.headers[name.toLowerCase()], `${where}: required header ${name} missing`).toBeDefined();
 }
 
-/**
- * Known gap on this branch: the /v1 gate counts the call against the key's limit before it checks the
- * permission (keys/api-key-auth.ts), so a 403 spends quota. Set to true once the limiter runs after the
- * permission check (issue 10, item 3); the cases then must pass instead of fail.
- */
-const QUOTA_AFTER_PERMISSION = false;
-
 /** A key's first purpose holding the permission (any purpose when there is none). */
 const holder = (permission: Permission | undefined): Purpose => (permission ? MATRIX[permission][0] : 'flow_api');
 
@@ -183,7 +176,7 @@ describe.each(KEYED.map((o) => [o.name, o] as const))('%s', (_name, o) => {
 
   if (denied.length > 0) {
     // README §Keys: the route's permission is checked before the per-key rate limit.
-    (QUOTA_AFTER_PERMISSION ? it : it.fails)("a wrong-purpose call spends none of the key's quota", async () => {
+    it("a wrong-purpose call spends none of the key's quota", async () => {
       const key = w.keys[denied[0]];
       const remaining = async () => Number((await t.app.inject({ method: 'GET', url: '/v1/me', headers: auth(key) })).headers['ratelimit-remaining']);
       const before = await remaining();
