@@ -1,5 +1,10 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { PERMISSIONS, PURPOSES, type Permission, type Purpose } from '../kernel/permissions.js';
+import { CIDR_INPUT_MAX_LENGTH, MAX_ALLOWED_IPS } from '../kernel/rules/cidr.js';
+import { COLOUR_INPUT_MAX_LENGTH } from '../kernel/rules/colour.js';
+import { MAX_EXPIRY_YEARS } from '../kernel/rules/expiry.js';
+import { MAX_REDIRECT_ORIGINS, ORIGIN_INPUT_MAX_LENGTH } from '../kernel/rules/redirect-origin.js';
+import { REFERENCE_INPUT_MAX_LENGTH, REFERENCE_MAX_LENGTH } from '../kernel/rules/reference.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -9,20 +14,22 @@ const PermissionSchema = Type.Unsafe<Permission>({ type: 'string', enum: [...PER
 const ThemeInputSchema = Type.Object(
   {
     logoId: Type.Optional(Nullable(Type.String({ maxLength: 64, description: 'An id from POST /admin/v1/logos; null removes the logo' }))),
-    primaryColour: Type.Optional(Nullable(Type.String({ maxLength: 20, description: '#RGB or #RRGGBB; stored as upper-case #RRGGBB' }))),
-    secondaryColour: Type.Optional(Nullable(Type.String({ maxLength: 20, description: '#RGB or #RRGGBB; stored as upper-case #RRGGBB' }))),
+    primaryColour: Type.Optional(Nullable(Type.String({ maxLength: COLOUR_INPUT_MAX_LENGTH, description: '#RGB or #RRGGBB; stored as upper-case #RRGGBB' }))),
+    secondaryColour: Type.Optional(Nullable(Type.String({ maxLength: COLOUR_INPUT_MAX_LENGTH, description: '#RGB or #RRGGBB; stored as upper-case #RRGGBB' }))),
   },
   { additionalProperties: false },
 );
 
 export const CreateKeyBody = Type.Object(
   {
-    reference: Type.String({ maxLength: 1000, description: 'A name to identify the key later (1–100 characters after trimming)' }),
+    reference: Type.String({ maxLength: REFERENCE_INPUT_MAX_LENGTH, description: `A name to identify the key later (1–${REFERENCE_MAX_LENGTH} characters after trimming)` }),
     purpose: Type.String({ maxLength: 100, description: 'import_members | innovatise_bridge | coursepro_integration | flow_api' }),
-    expiresOn: Type.String({ maxLength: 20, description: 'YYYY-MM-DD; the key works until the end of that day in the environment time zone' }),
+    expiresOn: Type.String({ maxLength: 20, description: `YYYY-MM-DD, today to ${MAX_EXPIRY_YEARS} years ahead; the key works until the end of that day in the environment time zone` }),
     theme: Type.Optional(ThemeInputSchema),
-    allowedIps: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 1000, description: 'IPv4/IPv6 addresses or CIDR blocks; empty = any' })),
-    allowedRedirectOrigins: Type.Optional(Type.Array(Type.String({ maxLength: 300 }), { maxItems: 1000, description: 'Origins allowed as checkout redirect targets; empty = any https origin' })),
+    allowedIps: Type.Optional(Type.Array(Type.String({ maxLength: CIDR_INPUT_MAX_LENGTH }), { maxItems: 1000, description: `IPv4/IPv6 addresses or CIDR blocks (at most ${MAX_ALLOWED_IPS}); empty = any` })),
+    allowedRedirectOrigins: Type.Optional(
+      Type.Array(Type.String({ maxLength: ORIGIN_INPUT_MAX_LENGTH }), { maxItems: 1000, description: `Origins allowed as checkout redirect targets (at most ${MAX_REDIRECT_ORIGINS}); empty = any https origin` }),
+    ),
     rateLimitPerMinute: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   },
   { additionalProperties: false },
@@ -31,10 +38,10 @@ export type CreateKeyBody = Static<typeof CreateKeyBody>;
 
 export const UpdateKeyBody = Type.Object(
   {
-    reference: Type.Optional(Type.String({ maxLength: 1000 })),
+    reference: Type.Optional(Type.String({ maxLength: REFERENCE_INPUT_MAX_LENGTH })),
     theme: Type.Optional(ThemeInputSchema),
-    allowedIps: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 1000 })),
-    allowedRedirectOrigins: Type.Optional(Type.Array(Type.String({ maxLength: 300 }), { maxItems: 1000 })),
+    allowedIps: Type.Optional(Type.Array(Type.String({ maxLength: CIDR_INPUT_MAX_LENGTH }), { maxItems: 1000 })),
+    allowedRedirectOrigins: Type.Optional(Type.Array(Type.String({ maxLength: ORIGIN_INPUT_MAX_LENGTH }), { maxItems: 1000 })),
     rateLimitPerMinute: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   },
   { additionalProperties: false },

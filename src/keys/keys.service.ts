@@ -6,18 +6,8 @@ import { logoUrl, type LogosService } from '../logos/logos.service.js';
 import type { StaffService } from '../staff/staff.service.js';
 import { addDays, dateIn, endOfDay, type Clock } from '../kernel/time.js';
 import { generateKey, hashKey, keyIdOf, publicIdOf, redactKey } from '../kernel/key-format.js';
-import {
-  EXPIRING_SOON_DAYS,
-  MAX_GRACE_SECONDS,
-  MAX_PREVIOUS_SECRETS,
-  checkCidrs,
-  checkColour,
-  checkExpiry,
-  checkOrigins,
-  checkPurpose,
-  checkReference,
-  keyStatus,
-} from './key-rules.js';
+import { EXPIRING_SOON_DAYS, keyStatus } from '../kernel/rules/expiry.js';
+import { MAX_GRACE_SECONDS, MAX_PREVIOUS_SECRETS, checkCidrs, checkColour, checkExpiry, checkOrigins, checkPurpose, checkReference } from './key-rules.js';
 import type { KeyChangesRepository } from './key-changes.repository.js';
 import type { KeyRow, KeysRepository } from './keys.repository.js';
 

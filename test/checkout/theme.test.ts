@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { checkoutPreview, checkoutTheme, contrastRatio, escapeHtml, FLOW_PRIMARY, FLOW_SECONDARY, normaliseHex, relativeLuminance, textColourOn, themeCss } from '../../src/checkout/theme.js';
-import { checkRedirectUrl, withSessionId } from '../../src/checkout/redirect-urls.js';
+import { checkoutPreview, checkoutTheme, contrastRatio, escapeHtml, FLOW_PRIMARY, FLOW_SECONDARY, relativeLuminance, textColourOn, themeCss } from '../../src/checkout/theme.js';
+import { normaliseHex } from '../../src/kernel/rules/colour.js';
+import { withSessionId } from '../../src/checkout/redirect-urls.js';
+import { checkRedirectUrl } from '../../src/kernel/rules/redirect-origin.js';
 import { checkForm, luhnValid, parseExpiry } from '../../src/checkout/checkout-form.js';
 import type { FieldError } from '../../src/kernel/errors.js';
 
