@@ -92,6 +92,8 @@ export const KeyViewSchema = Type.Object(
   },
   { $id: 'ApiKey' },
 );
+/** How a key is shown to staff and the CLI: never the secret or its hash. */
+export type KeyView = Static<typeof KeyViewSchema>;
 
 export const KeyWithSecretSchema = Type.Object({ ...KeyViewSchema.properties, key: Type.String({ description: 'The secret: shown this once' }) });
 

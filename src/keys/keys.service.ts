@@ -1,5 +1,5 @@
 import type { Actor, AuditService } from '../audit/audit.service.js';
-import { PURPOSE_INFO, permissionsOf, type Permission, type Purpose } from '../kernel/permissions.js';
+import { PURPOSE_INFO, permissionsOf, type Purpose } from '../kernel/permissions.js';
 import type { EnvironmentsService } from '../environments/environments.service.js';
 import { AppError, invalid, type FieldError } from '../kernel/errors.js';
 import { logoUrl, type LogosService } from '../logos/logos.service.js';
@@ -10,6 +10,7 @@ import { EXPIRING_SOON_DAYS, keyStatus } from '../kernel/rules/expiry.js';
 import { MAX_GRACE_SECONDS, MAX_PREVIOUS_SECRETS, checkCidrs, checkColour, checkExpiry, checkOrigins, checkPurpose, checkReference } from './key-rules.js';
 import type { KeyChangesRepository } from './key-changes.repository.js';
 import type { KeyRow, KeysRepository } from './keys.repository.js';
+import type { KeyView } from './keys.schemas.js';
 
 /** Theme fields as clients send them; `null` clears a field on update. */
 interface ThemeInput {
@@ -34,30 +35,6 @@ interface UpdateKeyInput {
   allowedIps?: string[];
   allowedRedirectOrigins?: string[];
   rateLimitPerMinute?: number | null;
-}
-
-/** How a key is shown to staff and the CLI: never the secret or its hash. */
-export interface KeyView {
-  id: string;
-  reference: string;
-  purpose: Purpose;
-  purposeLabel: string;
-  permissions: Permission[];
-  preview: string;
-  last4: string;
-  status: 'active' | 'expiring_soon' | 'expired' | 'revoked';
-  expiresOn: string;
-  expiresAt: string;
-  createdAt: string;
-  updatedAt: string;
-  createdBy: { id: string; name: string; email: string } | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  previousSecretExpiresAt: string | null;
-  theme: { logoId: string | null; logoUrl: string | null; primaryColour: string | null; secondaryColour: string | null };
-  allowedIps: string[];
-  allowedRedirectOrigins: string[];
-  rateLimitPerMinute: number | null;
 }
 
 interface KeyListFilter {

@@ -3,7 +3,7 @@ import { normaliseHex } from '../../../src/kernel/rules/colour.js';
 import { MAX_EXPIRY_YEARS, expiryProblem, maxExpiry } from '../../../src/kernel/rules/expiry.js';
 import { MAX_REDIRECT_ORIGINS, normaliseOrigin } from '../../../src/kernel/rules/redirect-origin.js';
 import { REFERENCE_MAX_LENGTH, referenceProblem } from '../../../src/kernel/rules/reference.js';
-import type { FieldErrors } from './types';
+import type { FieldErrors } from './types.js';
 
 // The rules are the server's own (src/kernel/rules/); only the words here are the console's.
 
