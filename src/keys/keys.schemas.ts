@@ -1,4 +1,6 @@
-import { Type, type Static } from '@fastify/type-provider-typebox';
+// From typebox itself (what the Fastify provider re-exports): the console derives its types from this file, and
+// the provider's types would bring Fastify's and Node's into the console's typecheck.
+import { Type, type Static } from 'typebox';
 import { PERMISSIONS, PURPOSES, type Permission, type Purpose } from '../kernel/permissions.js';
 import { CIDR_INPUT_MAX_LENGTH, MAX_ALLOWED_IPS } from '../kernel/rules/cidr.js';
 import { COLOUR_INPUT_MAX_LENGTH } from '../kernel/rules/colour.js';
@@ -96,6 +98,16 @@ export const KeyViewSchema = Type.Object(
 export type KeyView = Static<typeof KeyViewSchema>;
 
 export const KeyWithSecretSchema = Type.Object({ ...KeyViewSchema.properties, key: Type.String({ description: 'The secret: shown this once' }) });
+
+/** GET /admin/v1/purposes: the purposes and the permission matrix. */
+export const PurposesSchema = Type.Object({
+  purposes: Type.Array(Type.Object({ id: Type.String(), label: Type.String(), description: Type.String(), permissions: Type.Array(Type.String()) })),
+  permissions: Type.Array(Type.Object({ id: Type.String(), purposes: Type.Array(Type.String()) })),
+});
+
+/** One UTC day of a key's usage: requests that passed and failures by error code. */
+export const UsageDaySchema = Type.Object({ date: Type.String(), ok: Type.Integer(), failed: Type.Integer(), byCode: Type.Record(Type.String(), Type.Integer()) });
+export type UsageDay = Static<typeof UsageDaySchema>;
 
 export const MeSchema = Type.Object({
   environment: Type.Object({ id: Type.String(), slug: Type.String(), name: Type.String() }),

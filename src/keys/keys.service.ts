@@ -10,7 +10,7 @@ import { EXPIRING_SOON_DAYS, keyStatus } from '../kernel/rules/expiry.js';
 import { MAX_GRACE_SECONDS, MAX_PREVIOUS_SECRETS, checkCidrs, checkColour, checkExpiry, checkOrigins, checkPurpose, checkReference } from './key-rules.js';
 import type { KeyChangesRepository } from './key-changes.repository.js';
 import type { KeyRow, KeysRepository } from './keys.repository.js';
-import type { KeyView } from './keys.schemas.js';
+import type { KeyView, UsageDay } from './keys.schemas.js';
 
 /** Theme fields as clients send them; `null` clears a field on update. */
 interface ThemeInput {
@@ -331,7 +331,7 @@ export function createKeysService(deps: {
       const today = clock.now().toISOString().slice(0, 10);
       const from = addDays(today, -(days - 1));
       const rows = await repo.usage(id, from);
-      const out: Array<{ date: string; ok: number; failed: number; byCode: Record<string, number> }> = [];
+      const out: UsageDay[] = [];
       for (let i = 0; i < days; i++) out.push({ date: addDays(from, i), ok: 0, failed: 0, byCode: {} });
       const byDay = new Map(out.map((d) => [d.date, d]));
       for (const r of rows) {
