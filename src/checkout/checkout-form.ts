@@ -26,7 +26,7 @@ export interface CheckedForm {
   payment: { method: 'card'; card: CardDetails } | { method: 'direct_debit'; bank: BankDetails };
 }
 
-// The members' rule (see control-characters.ts), in the customer's words: pasted text can carry them.
+// The members' rule (kernel/rules/control-characters.ts), in the customer's words: pasted text can carry them.
 const CONTROL_MESSAGE = 'This held hidden control characters (such as tabs), now removed: check it and send it again.';
 
 /** Luhn checksum of a digit string (card numbers). */
