@@ -4,7 +4,7 @@
  */
 
 /** The pattern a colour must match (after trimming). */
-export const HEX_COLOUR_PATTERN = /^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
+const HEX_COLOUR_PATTERN = /^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
 
 /** The longest colour text a request may carry (the schema's bound; the pattern decides what is valid). */
 export const COLOUR_INPUT_MAX_LENGTH = 20;
