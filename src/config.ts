@@ -1,5 +1,6 @@
-import net from 'node:net';
 import path from 'node:path';
+import { normaliseCidr } from './kernel/rules/cidr.js';
+import { isEmail } from './kernel/rules/email.js';
 import { passwordShapeProblem } from './staff/password-policy.js';
 
 /** Validated process configuration; `loadConfig` is the only reader of process.env. */
@@ -105,10 +106,7 @@ function trustProxy(env: NodeJS.ProcessEnv): Config['trustProxy'] {
   if (/^\d{1,2}$/.test(raw)) return hops(Number(raw));
   const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
   for (const item of list) {
-    const [addr, bits, extra] = item.split('/');
-    const family = net.isIP(addr ?? '');
-    const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
-    if (!family || !okBits || extra !== undefined) {
+    if (normaliseCidr(item) === undefined) {
       throw new ConfigError(`FLOW_TRUST_PROXY must be true, false, a hop count or a comma-separated list of proxy addresses/CIDRs, got "${raw}"`);
     }
   }
@@ -128,7 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const host = env.HOST || '127.0.0.1';
   const adminEmail = env.FLOW_ADMIN_EMAIL || undefined;
-  if (adminEmail !== undefined && !/^[^\s@]+@[^\s@]+$/.test(adminEmail)) {
+  if (adminEmail !== undefined && !isEmail(adminEmail)) {
     throw new ConfigError('FLOW_ADMIN_EMAIL is not an email address');
   }
   const adminPassword = env.FLOW_ADMIN_PASSWORD || undefined;

@@ -1,6 +1,6 @@
 import { AppError, invalid, type FieldError } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
-import { controlCharacterErrors } from '../members/control-characters.js';
+import { controlCharacterErrors } from '../kernel/rules/control-characters.js';
 import type { Clock } from '../kernel/time.js';
 import { attendanceKey, type Attendance, type AttendanceRepository } from './attendance.repository.js';
 import type { RecordAttendanceInput } from './attendance.schemas.js';

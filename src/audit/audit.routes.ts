@@ -1,17 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { problems, Page } from '../http/schemas.js';
+import { AuditEventSchema } from './audit.schemas.js';
 import type { AuditService } from './audit.service.js';
-
-const EventSchema = Type.Object({
-  id: Type.String(),
-  actor: Type.Object({ type: Type.String(), id: Type.Union([Type.String(), Type.Null()]), label: Type.Union([Type.String(), Type.Null()]) }),
-  action: Type.String(),
-  targetType: Type.Union([Type.String(), Type.Null()]),
-  targetId: Type.Union([Type.String(), Type.Null()]),
-  ip: Type.Union([Type.String(), Type.Null()]),
-  changes: Type.Record(Type.String(), Type.Unknown()),
-  createdAt: Type.String(),
-});
 
 /** The environment's audit trail, newest first. */
 export function auditRoutes(deps: { audit: AuditService }): FastifyPluginAsyncTypebox {
@@ -32,7 +22,7 @@ export function auditRoutes(deps: { audit: AuditService }): FastifyPluginAsyncTy
             },
             { additionalProperties: false },
           ),
-          response: { 200: Page(EventSchema), ...problems(400, 401) },
+          response: { 200: Page(AuditEventSchema), ...problems(400, 401) },
         },
       },
       async (request) => deps.audit.list({ environmentId: request.staff.environmentId, ...request.query }),

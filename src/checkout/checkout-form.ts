@@ -1,5 +1,7 @@
-import { hasControlCharacters, withoutControlCharacters } from '../members/control-characters.js';
-import { isIsoDate } from '../kernel/time.js';
+import { hasControlCharacters, withoutControlCharacters } from '../kernel/rules/control-characters.js';
+import { dateOfBirthProblem } from '../kernel/rules/date-of-birth.js';
+import { isEmail } from '../kernel/rules/email.js';
+import { isPhone } from '../kernel/rules/phone.js';
 import type { BankDetails, CardDetails } from './payment-provider.js';
 
 /** The fields the hosted form posts (all text, as browsers send them). */
@@ -24,9 +26,7 @@ export interface CheckedForm {
   payment: { method: 'card'; card: CardDetails } | { method: 'direct_debit'; bank: BankDetails };
 }
 
-const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/;
-const PHONE = /^\+?[0-9 ()-]{6,30}$/;
-// The members' rule (see control-characters.ts), in the customer's words: pasted text can carry them.
+// The members' rule (kernel/rules/control-characters.ts), in the customer's words: pasted text can carry them.
 const CONTROL_MESSAGE = 'This held hidden control characters (such as tabs), now removed: check it and send it again.';
 
 /** Luhn checksum of a digit string (card numbers). */
@@ -78,13 +78,13 @@ export function checkForm(f: FormFields, opts: { askDetails: boolean; methods: R
     else if (lastName.length > 100) errors.lastName = 'Use at most 100 characters.';
     if (hasControlCharacters(email)) errors.email = CONTROL_MESSAGE;
     else if (!email) errors.email = 'Enter your email address.';
-    else if (email.length > 254 || !EMAIL.test(email)) errors.email = 'Enter an email address like name@example.com.';
+    else if (!isEmail(email)) errors.email = 'Enter an email address like name@example.com.';
     if (hasControlCharacters(phone)) errors.phone = CONTROL_MESSAGE;
-    else if (phone && !PHONE.test(phone)) errors.phone = 'Enter a phone number using digits, spaces and + ( ) - only.';
+    else if (phone && !isPhone(phone)) errors.phone = 'Enter a phone number using digits, spaces and + ( ) . - only.';
     if (dateOfBirth) {
-      const today = opts.now.toISOString().slice(0, 10);
-      if (!isIsoDate(dateOfBirth)) errors.dateOfBirth = 'Enter a real date as YYYY-MM-DD.';
-      else if (dateOfBirth >= today || dateOfBirth < '1900-01-01') errors.dateOfBirth = 'Enter a date of birth in the past.';
+      const problem = dateOfBirthProblem(dateOfBirth, opts.now.toISOString().slice(0, 10));
+      if (problem === 'not_a_date') errors.dateOfBirth = 'Enter a real date as YYYY-MM-DD.';
+      else if (problem === 'implausible') errors.dateOfBirth = 'Enter a date of birth from 1900 to today.';
     }
     customer = { firstName, lastName, email, phone: phone || null, dateOfBirth: dateOfBirth || null, marketingOptIn: f.marketingOptIn === 'yes' };
   }

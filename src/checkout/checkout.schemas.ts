@@ -1,4 +1,6 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
+import { EMAIL_MAX_LENGTH } from '../kernel/rules/email.js';
+import { MAX_REDIRECT_URL_LENGTH } from '../kernel/rules/redirect-origin.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 100 });
 
@@ -12,12 +14,12 @@ export const CreateSessionBodySchema = Type.Object(
         memberId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'An existing member (mem_…); the page then asks no details' })),
         firstName: Type.Optional(Name),
         lastName: Type.Optional(Name),
-        email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
+        email: Type.Optional(Type.String({ format: 'email', maxLength: EMAIL_MAX_LENGTH })),
       },
       { additionalProperties: false, description: 'Either { memberId } or { firstName, lastName, email } (pre-fills the page; the customer may correct it)' },
     ),
-    successUrl: Type.String({ minLength: 1, maxLength: 2000, description: 'https URL (http only for localhost); gets ?session_id=<id> appended' }),
-    cancelUrl: Type.String({ minLength: 1, maxLength: 2000, description: 'https URL (http only for localhost); gets ?session_id=<id> appended' }),
+    successUrl: Type.String({ minLength: 1, maxLength: MAX_REDIRECT_URL_LENGTH, description: 'https URL (http only for localhost); gets ?session_id=<id> appended' }),
+    cancelUrl: Type.String({ minLength: 1, maxLength: MAX_REDIRECT_URL_LENGTH, description: 'https URL (http only for localhost); gets ?session_id=<id> appended' }),
     reference: Type.Optional(Type.String({ maxLength: 200, description: "The integration's own reference, returned as given" })),
   },
   { additionalProperties: false },

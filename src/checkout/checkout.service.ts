@@ -8,7 +8,7 @@ import { newId } from '../kernel/ids.js';
 import { randomBase62 } from '../kernel/base62.js';
 import type { VerifiedKey } from '../keys/verifier.js';
 import type { LogosService } from '../logos/logos.service.js';
-import { controlCharacterErrors } from '../members/control-characters.js';
+import { controlCharacterErrors } from '../kernel/rules/control-characters.js';
 import type { Member, MembersRepository } from '../members/members.repository.js';
 import type { MembersService } from '../members/members.service.js';
 import type { MembershipsService } from '../memberships/memberships.service.js';
@@ -20,7 +20,8 @@ import type { CheckoutRepository, CheckoutSessionRow, PaymentRow } from './check
 import type { CreateSessionBody, SessionView } from './checkout.schemas.js';
 import { checkForm, redisplayValues, type CheckedForm, type CustomerDetails, type FormErrors, type FormFields } from './checkout-form.js';
 import type { CardOutcome, PaymentContext, PaymentProvider } from './payment-provider.js';
-import { checkRedirectUrl, withSessionId } from './redirect-urls.js';
+import { checkRedirectUrl } from '../kernel/rules/redirect-origin.js';
+import { withSessionId } from './redirect-urls.js';
 
 /** How long a checkout session stays payable. */
 export const SESSION_TTL_MS = 24 * 3600 * 1000;

@@ -1,8 +1,10 @@
 /**
  * The checkout theme: pure functions shared by the hosted checkout pages (server) and the console's live
- * preview (browser, imported through Vite). No imports, no Node or DOM APIs, so both sides can use it.
- * The markup both show is in checkout-components.tsx.
+ * preview (browser, imported through Vite). No Node or DOM APIs (the colour rule is kernel/rules/colour.ts), so
+ * both sides can use it. The markup both show is in checkout-components.tsx.
  */
+
+import { normaliseHex } from '../kernel/rules/colour.js';
 
 /** Text colours the checkout may put on a themed surface: whichever contrasts more (WCAG 2). */
 export const BLACK = '#000000';
@@ -14,16 +16,6 @@ export const FLOW_SECONDARY = '#F2A541';
 
 /** The WCAG AA minimum for normal-size text. */
 export const AA_MINIMUM = 4.5;
-
-const HEX = /^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
-
-/** `#abc` / `#a1b2c3` → `#AABBCC`; undefined when the value is not a hex colour. */
-export function normaliseHex(value: string | null | undefined): string | undefined {
-  const v = (value ?? '').trim();
-  if (!HEX.test(v)) return undefined;
-  const hex = v.slice(1).toUpperCase();
-  return '#' + (hex.length === 3 ? hex.replace(/./g, (c) => c + c) : hex);
-}
 
 function channel(c: number): number {
   const s = c / 255;

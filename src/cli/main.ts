@@ -4,7 +4,7 @@ import type { Actor } from '../audit/audit.service.js';
 import { loadConfig, type Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../kernel/errors.js';
-import type { KeyView } from '../keys/keys.service.js';
+import type { KeyView } from '../keys/keys.schemas.js';
 import { cliError, inCommandTerms, missing, UsageError } from './cli-error.js';
 import { COMMANDS, commandHelp, findCommand, groupCommands, OPTIONS, overallHelp, type CommandSpec, type FlagName } from './commands.js';
 

@@ -1,6 +1,6 @@
 import { SYSTEM_ACTOR, type AuditService } from '../audit/audit.service.js';
 import type { Environment } from '../environments/environments.repository.js';
-import { EXPIRING_SOON_DAYS } from '../keys/key-rules.js';
+import { EXPIRING_SOON_DAYS } from '../kernel/rules/expiry.js';
 import { addDays, dateIn, type Clock } from '../kernel/time.js';
 import type { ExpiryRepository } from './expiry.repository.js';
 

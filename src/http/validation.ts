@@ -2,10 +2,13 @@ import { Ajv, type ErrorObject, type Options } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { FieldError } from '../kernel/errors.js';
+import { EMAIL_PATTERN } from '../kernel/rules/email.js';
 
 function ajv(options: Options): Ajv {
   const a = new Ajv({ allErrors: true, removeAdditional: false, useDefaults: true, strict: false, ...options });
   (ajvFormats as unknown as (a: Ajv) => void)(a);
+  // `format: email` is the members' email rule, the same the import, the checkout form and staff accounts apply.
+  a.addFormat('email', EMAIL_PATTERN);
   return a;
 }
 

@@ -1,6 +1,8 @@
-import { hasControlCharacters, showControlCharacters } from '../members/control-characters.js';
+import { hasControlCharacters, showControlCharacters } from '../kernel/rules/control-characters.js';
 import type { ExternalRef } from '../members/members.repository.js';
-import { isIsoDate } from '../kernel/time.js';
+import { dateOfBirthProblem } from '../kernel/rules/date-of-birth.js';
+import { EMAIL_MAX_LENGTH, isEmail } from '../kernel/rules/email.js';
+import { PHONE_MAX_LENGTH, isPhone } from '../kernel/rules/phone.js';
 
 /** The member fields an import row may carry (CONTRACT §6 CSV headers, camelCased). */
 const IMPORT_FIELDS = [
@@ -97,10 +99,10 @@ export function cellPreview(s: string): string {
 const MAX_LEN: Record<ImportField, number> = {
   firstName: 100,
   lastName: 100,
-  email: 254,
+  email: EMAIL_MAX_LENGTH,
   memberNumber: 32,
   dateOfBirth: 10,
-  phone: 32,
+  phone: PHONE_MAX_LENGTH,
   addressLine1: 200,
   addressLine2: 200,
   town: 100,
@@ -111,9 +113,7 @@ const MAX_LEN: Record<ImportField, number> = {
   externalId: 100,
 };
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const MEMBER_NUMBER = /^[A-Za-z0-9][A-Za-z0-9_./-]*$/;
-const PHONE = /^[0-9+() .-]+$/;
 const SYSTEM = /^[A-Za-z0-9_.-]+$/;
 const TRUE = new Set(['true', 'yes', 'y', '1']);
 const FALSE = new Set(['false', 'no', 'n', '0']);
@@ -138,13 +138,12 @@ export function validateRow(row: number, raw: RawRow, today: string): { ok: true
   for (const f of REQUIRED_HEADERS) {
     if (v[f] === undefined && !bad.has(CSV_HEADER[f])) errors.push({ row, field: CSV_HEADER[f], reason: 'is required' });
   }
-  if (v.email !== undefined && !EMAIL.test(v.email)) errors.push({ row, field: 'email', reason: 'is not an email address', value: v.email });
+  if (v.email !== undefined && !isEmail(v.email)) errors.push({ row, field: 'email', reason: 'is not an email address', value: v.email });
   if (v.memberNumber !== undefined && !MEMBER_NUMBER.test(v.memberNumber)) errors.push({ row, field: 'member_number', reason: 'may hold only letters, digits and . _ / -', value: v.memberNumber });
-  if (v.dateOfBirth !== undefined) {
-    if (!isIsoDate(v.dateOfBirth)) errors.push({ row, field: 'date_of_birth', reason: 'is not a date written YYYY-MM-DD', value: v.dateOfBirth });
-    else if (v.dateOfBirth < '1900-01-01' || v.dateOfBirth > today) errors.push({ row, field: 'date_of_birth', reason: 'is not a plausible date of birth', value: v.dateOfBirth });
-  }
-  if (v.phone !== undefined && !PHONE.test(v.phone)) errors.push({ row, field: 'phone', reason: 'may hold only digits, spaces and + ( ) . -', value: v.phone });
+  const dobProblem = v.dateOfBirth === undefined ? undefined : dateOfBirthProblem(v.dateOfBirth, today);
+  if (dobProblem === 'not_a_date') errors.push({ row, field: 'date_of_birth', reason: 'is not a date written YYYY-MM-DD', value: v.dateOfBirth });
+  else if (dobProblem === 'implausible') errors.push({ row, field: 'date_of_birth', reason: 'is not a plausible date of birth', value: v.dateOfBirth });
+  if (v.phone !== undefined && !isPhone(v.phone)) errors.push({ row, field: 'phone', reason: 'may hold only digits, spaces and + ( ) . -', value: v.phone });
   let marketingOptIn: boolean | undefined;
   if (v.marketingOptIn !== undefined) {
     const b = v.marketingOptIn.toLowerCase();

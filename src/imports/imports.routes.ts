@@ -6,22 +6,8 @@ import { IdempotencyHeaders } from '../members/members.schemas.js';
 import { IdParams } from '../kernel/common.schemas.js';
 import { v1Route } from '../http/docs.js';
 import type { ImportFormat } from './import-parsers.js';
+import { ImportJobSchema } from './imports.schemas.js';
 import { MAX_IMPORT_BYTES, type ImportsService } from './imports.service.js';
-
-const Counts = Type.Object({ read: Type.Integer(), created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer(), rejected: Type.Integer() });
-const ImportJobSchema = Type.Object({
-  id: Type.String({ examples: ['imp_3kTq9aP2xW7mZ1bC'] }),
-  status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed')]),
-  dryRun: Type.Boolean(),
-  format: Type.Union([Type.Literal('csv'), Type.Literal('json'), Type.Literal('ndjson')]),
-  counts: Counts,
-  committedThroughRow: Type.Integer({ description: 'Every row up to this one is committed (batches commit whole).' }),
-  failure: Type.Union([Type.String(), Type.Null()]),
-  errorsUrl: Type.String({ description: 'CSV report of rejected rows: row, field, reason, value.' }),
-  createdAt: Type.String(),
-  updatedAt: Type.String(),
-  finishedAt: Type.Union([Type.String(), Type.Null()]),
-});
 
 const FORMATS: Record<string, ImportFormat> = { 'text/csv': 'csv', 'application/json': 'json', 'application/x-ndjson': 'ndjson' };
 

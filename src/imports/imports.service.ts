@@ -19,6 +19,7 @@ import { dateIn, type Clock } from '../kernel/time.js';
 import { validateRow, type RowError, type ValidRow } from './import-fields.js';
 import { firstCharacter, parseFile, readCsvHeader, type ImportFormat, type ParsedItem } from './import-parsers.js';
 import type { ImportJob, ImportsRepository, QueueUsage } from './imports.repository.js';
+import type { ImportJobView } from './imports.schemas.js';
 import { csvLine, ERROR_REPORT_HEADER } from './error-report.js';
 import { SeenKeys } from './seen-keys.js';
 
@@ -43,21 +44,6 @@ const HEARTBEAT_MS = 30 * 1000;
 /** How often every process looks for jobs abandoned by a process that did not come back. */
 /** How often the scheduler sweeps for stale jobs. */
 export const IMPORT_SWEEP_MS = 30 * 1000;
-
-/** The API view of a job. */
-interface ImportJobView {
-  id: string;
-  status: ImportJob['status'];
-  dryRun: boolean;
-  format: ImportJob['format'];
-  counts: ImportJob['counts'];
-  committedThroughRow: number;
-  failure: string | null;
-  errorsUrl: string;
-  createdAt: string;
-  updatedAt: string;
-  finishedAt: string | null;
-}
 
 /** State carried across the batches of one run. */
 interface RunState {

@@ -3,7 +3,7 @@ import { MATRIX, PERMISSIONS, PURPOSES, PURPOSE_INFO, permissionsOf } from '../k
 import { staffActor } from '../staff/staff-auth.js';
 import { problems, Page } from '../http/schemas.js';
 import type { KeysService } from './keys.service.js';
-import { CreateKeyBody, KeyListQuery, KeyWithSecretSchema, RollBody, UpdateKeyBody } from './keys.schemas.js';
+import { CreateKeyBody, KeyListQuery, KeyWithSecretSchema, PurposesSchema, RollBody, UpdateKeyBody, UsageDaySchema } from './keys.schemas.js';
 
 const tags = ['Admin: API keys'];
 const security = [{ session: [] }];
@@ -21,10 +21,7 @@ export function keysAdminRoutes(deps: { keys: KeysService }): FastifyPluginAsync
           security,
           summary: 'The four purposes with their descriptions and the permissions each grants (the single matrix)',
           response: {
-            200: Type.Object({
-              purposes: Type.Array(Type.Object({ id: Type.String(), label: Type.String(), description: Type.String(), permissions: Type.Array(Type.String()) })),
-              permissions: Type.Array(Type.Object({ id: Type.String(), purposes: Type.Array(Type.String()) })),
-            }),
+            200: PurposesSchema,
           },
         },
       },
@@ -121,9 +118,7 @@ export function keysAdminRoutes(deps: { keys: KeysService }): FastifyPluginAsync
           params: Params,
           querystring: Type.Object({ days: Type.Optional(Type.Integer({ minimum: 1, maximum: 90, default: 30 })) }, { additionalProperties: false }),
           response: {
-            200: Type.Object({
-              days: Type.Array(Type.Object({ date: Type.String(), ok: Type.Integer(), failed: Type.Integer(), byCode: Type.Record(Type.String(), Type.Integer()) })),
-            }),
+            200: Type.Object({ days: Type.Array(UsageDaySchema) }),
             ...problems(401, 404),
           },
         },

@@ -1,5 +1,12 @@
-import { Type, type Static } from '@fastify/type-provider-typebox';
+// From typebox itself (what the Fastify provider re-exports): the console derives its types from this file, and
+// the provider's types would bring Fastify's and Node's into the console's typecheck.
+import { Type, type Static } from 'typebox';
 import { PERMISSIONS, PURPOSES, type Permission, type Purpose } from '../kernel/permissions.js';
+import { CIDR_INPUT_MAX_LENGTH, MAX_ALLOWED_IPS } from '../kernel/rules/cidr.js';
+import { COLOUR_INPUT_MAX_LENGTH } from '../kernel/rules/colour.js';
+import { MAX_EXPIRY_YEARS } from '../kernel/rules/expiry.js';
+import { MAX_REDIRECT_ORIGINS, ORIGIN_INPUT_MAX_LENGTH } from '../kernel/rules/redirect-origin.js';
+import { REFERENCE_INPUT_MAX_LENGTH, REFERENCE_MAX_LENGTH } from '../kernel/rules/reference.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -9,20 +16,22 @@ const PermissionSchema = Type.Unsafe<Permission>({ type: 'string', enum: [...PER
 const ThemeInputSchema = Type.Object(
   {
     logoId: Type.Optional(Nullable(Type.String({ maxLength: 64, description: 'An id from POST /admin/v1/logos; null removes the logo' }))),
-    primaryColour: Type.Optional(Nullable(Type.String({ maxLength: 20, description: '#RGB or #RRGGBB; stored as upper-case #RRGGBB' }))),
-    secondaryColour: Type.Optional(Nullable(Type.String({ maxLength: 20, description: '#RGB or #RRGGBB; stored as upper-case #RRGGBB' }))),
+    primaryColour: Type.Optional(Nullable(Type.String({ maxLength: COLOUR_INPUT_MAX_LENGTH, description: '#RGB or #RRGGBB; stored as upper-case #RRGGBB' }))),
+    secondaryColour: Type.Optional(Nullable(Type.String({ maxLength: COLOUR_INPUT_MAX_LENGTH, description: '#RGB or #RRGGBB; stored as upper-case #RRGGBB' }))),
   },
   { additionalProperties: false },
 );
 
 export const CreateKeyBody = Type.Object(
   {
-    reference: Type.String({ maxLength: 1000, description: 'A name to identify the key later (1–100 characters after trimming)' }),
+    reference: Type.String({ maxLength: REFERENCE_INPUT_MAX_LENGTH, description: `A name to identify the key later (1–${REFERENCE_MAX_LENGTH} characters after trimming)` }),
     purpose: Type.String({ maxLength: 100, description: 'import_members | innovatise_bridge | coursepro_integration | flow_api' }),
-    expiresOn: Type.String({ maxLength: 20, description: 'YYYY-MM-DD; the key works until the end of that day in the environment time zone' }),
+    expiresOn: Type.String({ maxLength: 20, description: `YYYY-MM-DD, today to ${MAX_EXPIRY_YEARS} years ahead; the key works until the end of that day in the environment time zone` }),
     theme: Type.Optional(ThemeInputSchema),
-    allowedIps: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 1000, description: 'IPv4/IPv6 addresses or CIDR blocks; empty = any' })),
-    allowedRedirectOrigins: Type.Optional(Type.Array(Type.String({ maxLength: 300 }), { maxItems: 1000, description: 'Origins allowed as checkout redirect targets; empty = any https origin' })),
+    allowedIps: Type.Optional(Type.Array(Type.String({ maxLength: CIDR_INPUT_MAX_LENGTH }), { maxItems: 1000, description: `IPv4/IPv6 addresses or CIDR blocks (at most ${MAX_ALLOWED_IPS}); empty = any` })),
+    allowedRedirectOrigins: Type.Optional(
+      Type.Array(Type.String({ maxLength: ORIGIN_INPUT_MAX_LENGTH }), { maxItems: 1000, description: `Origins allowed as checkout redirect targets (at most ${MAX_REDIRECT_ORIGINS}); empty = any https origin` }),
+    ),
     rateLimitPerMinute: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   },
   { additionalProperties: false },
@@ -31,10 +40,10 @@ export type CreateKeyBody = Static<typeof CreateKeyBody>;
 
 export const UpdateKeyBody = Type.Object(
   {
-    reference: Type.Optional(Type.String({ maxLength: 1000 })),
+    reference: Type.Optional(Type.String({ maxLength: REFERENCE_INPUT_MAX_LENGTH })),
     theme: Type.Optional(ThemeInputSchema),
-    allowedIps: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 1000 })),
-    allowedRedirectOrigins: Type.Optional(Type.Array(Type.String({ maxLength: 300 }), { maxItems: 1000 })),
+    allowedIps: Type.Optional(Type.Array(Type.String({ maxLength: CIDR_INPUT_MAX_LENGTH }), { maxItems: 1000 })),
+    allowedRedirectOrigins: Type.Optional(Type.Array(Type.String({ maxLength: ORIGIN_INPUT_MAX_LENGTH }), { maxItems: 1000 })),
     rateLimitPerMinute: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   },
   { additionalProperties: false },
@@ -85,8 +94,20 @@ export const KeyViewSchema = Type.Object(
   },
   { $id: 'ApiKey' },
 );
+/** How a key is shown to staff and the CLI: never the secret or its hash. */
+export type KeyView = Static<typeof KeyViewSchema>;
 
 export const KeyWithSecretSchema = Type.Object({ ...KeyViewSchema.properties, key: Type.String({ description: 'The secret: shown this once' }) });
+
+/** GET /admin/v1/purposes: the purposes and the permission matrix. */
+export const PurposesSchema = Type.Object({
+  purposes: Type.Array(Type.Object({ id: Type.String(), label: Type.String(), description: Type.String(), permissions: Type.Array(Type.String()) })),
+  permissions: Type.Array(Type.Object({ id: Type.String(), purposes: Type.Array(Type.String()) })),
+});
+
+/** One UTC day of a key's usage: requests that passed and failures by error code. */
+export const UsageDaySchema = Type.Object({ date: Type.String(), ok: Type.Integer(), failed: Type.Integer(), byCode: Type.Record(Type.String(), Type.Integer()) });
+export type UsageDay = Static<typeof UsageDaySchema>;
 
 export const MeSchema = Type.Object({
   environment: Type.Object({ id: Type.String(), slug: Type.String(), name: Type.String() }),

@@ -1,25 +1,16 @@
 import type { Actor, AuditService } from '../audit/audit.service.js';
-import { PURPOSE_INFO, permissionsOf, type Permission, type Purpose } from '../kernel/permissions.js';
+import { PURPOSE_INFO, permissionsOf, type Purpose } from '../kernel/permissions.js';
 import type { EnvironmentsService } from '../environments/environments.service.js';
 import { AppError, invalid, type FieldError } from '../kernel/errors.js';
 import { logoUrl, type LogosService } from '../logos/logos.service.js';
 import type { StaffService } from '../staff/staff.service.js';
 import { addDays, dateIn, endOfDay, type Clock } from '../kernel/time.js';
 import { generateKey, hashKey, keyIdOf, publicIdOf, redactKey } from '../kernel/key-format.js';
-import {
-  EXPIRING_SOON_DAYS,
-  MAX_GRACE_SECONDS,
-  MAX_PREVIOUS_SECRETS,
-  checkCidrs,
-  checkColour,
-  checkExpiry,
-  checkOrigins,
-  checkPurpose,
-  checkReference,
-  keyStatus,
-} from './key-rules.js';
+import { EXPIRING_SOON_DAYS, keyStatus } from '../kernel/rules/expiry.js';
+import { MAX_GRACE_SECONDS, MAX_PREVIOUS_SECRETS, checkCidrs, checkColour, checkExpiry, checkOrigins, checkPurpose, checkReference } from './key-rules.js';
 import type { KeyChangesRepository } from './key-changes.repository.js';
 import type { KeyRow, KeysRepository } from './keys.repository.js';
+import type { KeyView, UsageDay } from './keys.schemas.js';
 
 /** Theme fields as clients send them; `null` clears a field on update. */
 interface ThemeInput {
@@ -44,30 +35,6 @@ interface UpdateKeyInput {
   allowedIps?: string[];
   allowedRedirectOrigins?: string[];
   rateLimitPerMinute?: number | null;
-}
-
-/** How a key is shown to staff and the CLI: never the secret or its hash. */
-export interface KeyView {
-  id: string;
-  reference: string;
-  purpose: Purpose;
-  purposeLabel: string;
-  permissions: Permission[];
-  preview: string;
-  last4: string;
-  status: 'active' | 'expiring_soon' | 'expired' | 'revoked';
-  expiresOn: string;
-  expiresAt: string;
-  createdAt: string;
-  updatedAt: string;
-  createdBy: { id: string; name: string; email: string } | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  previousSecretExpiresAt: string | null;
-  theme: { logoId: string | null; logoUrl: string | null; primaryColour: string | null; secondaryColour: string | null };
-  allowedIps: string[];
-  allowedRedirectOrigins: string[];
-  rateLimitPerMinute: number | null;
 }
 
 interface KeyListFilter {
@@ -364,7 +331,7 @@ export function createKeysService(deps: {
       const today = clock.now().toISOString().slice(0, 10);
       const from = addDays(today, -(days - 1));
       const rows = await repo.usage(id, from);
-      const out: Array<{ date: string; ok: number; failed: number; byCode: Record<string, number> }> = [];
+      const out: UsageDay[] = [];
       for (let i = 0; i < days; i++) out.push({ date: addDays(from, i), ok: 0, failed: 0, byCode: {} });
       const byDay = new Map(out.map((d) => [d.date, d]));
       for (const r of rows) {

@@ -1,5 +1,7 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { FeedPage, PageQuery } from '../kernel/common.schemas.js';
+import { EMAIL_MAX_LENGTH } from '../kernel/rules/email.js';
+import { PHONE_MAX_LENGTH, PHONE_PATTERN_SOURCE } from '../kernel/rules/phone.js';
 
 const NullableString = (opts: Parameters<typeof Type.String>[0] = {}) => Type.Union([Type.String(opts), Type.Null()]);
 
@@ -25,10 +27,10 @@ export const MemberSchema = Type.Object(
 export type MemberView = Static<typeof MemberSchema>;
 
 const Name = Type.String({ minLength: 1, maxLength: 100 });
-const Email = Type.String({ format: 'email', maxLength: 254 });
+const Email = Type.String({ format: 'email', maxLength: EMAIL_MAX_LENGTH });
 const MemberNumber = Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9][A-Za-z0-9_./-]*$' });
 const DateOfBirth = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
-const Phone = Type.String({ minLength: 1, maxLength: 32, pattern: '^[0-9+() .-]+$' });
+const Phone = Type.String({ minLength: 1, maxLength: PHONE_MAX_LENGTH, pattern: PHONE_PATTERN_SOURCE });
 const Line = Type.String({ maxLength: 200 });
 const Address = Type.Object(
   {
@@ -83,7 +85,7 @@ export type UpdateMemberInput = Static<typeof UpdateMemberBody>;
 export const MemberListQuery = Type.Object(
   {
     ...PageQuery,
-    email: Type.Optional(Type.String({ maxLength: 254, description: 'Exact email, case-insensitive.' })),
+    email: Type.Optional(Type.String({ maxLength: EMAIL_MAX_LENGTH, description: 'Exact email, case-insensitive.' })),
     memberNumber: Type.Optional(Type.String({ maxLength: 32 })),
     updatedSince: Type.Optional(
       Type.String({ format: 'date-time', description: 'Only members changed at or after this instant, in the order they changed (a change feed without gaps: keep following `nextCursor`).' }),

@@ -6,7 +6,7 @@ import { newId } from '../kernel/ids.js';
 import { decodeCursor, feedPageOf, pageOf } from '../kernel/paging.js';
 import type { SitesService } from '../sites/sites.service.js';
 import type { Clock } from '../kernel/time.js';
-import { controlCharacterErrors } from './control-characters.js';
+import { controlCharacterErrors } from '../kernel/rules/control-characters.js';
 import type { ExternalRef, Member, MembersRepository } from './members.repository.js';
 import type { CreateMemberInput, MemberView, UpdateMemberInput } from './members.schemas.js';
 

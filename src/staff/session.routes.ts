@@ -3,21 +3,10 @@ import { SESSION_COOKIE } from './staff-auth.js';
 import type { EnvironmentsService } from '../environments/environments.service.js';
 import { problems } from '../http/schemas.js';
 import type { StaffUser } from './staff.repository.js';
+import { SessionSchema } from './session.schemas.js';
 import { SESSION_TTL_MS, type StaffService } from './staff.service.js';
 
 const tags = ['Admin: session'];
-
-const SessionSchema = Type.Object({
-  staff: Type.Object({
-    id: Type.String(),
-    email: Type.String(),
-    name: Type.String(),
-    role: Type.Union([Type.Literal('admin'), Type.Literal('staff')]),
-    environment: Type.Object({ id: Type.String(), slug: Type.String(), name: Type.String(), timeZone: Type.String() }),
-  }),
-  csrfToken: Type.String(),
-  expiresAt: Type.String(),
-});
 
 /** Staff sign-in, the current session, sign-out. */
 export function sessionRoutes(deps: { staff: StaffService; environments: EnvironmentsService; secureCookies: boolean }): FastifyPluginAsyncTypebox {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sameSecret, sha256Hex } from '../kernel/crypto.js';
 import { AppError, invalid, type FieldError } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
+import { EMAIL_MESSAGE, isEmail } from '../kernel/rules/email.js';
 import type { SharedState } from '../shared/shared-state.js';
 import { nowMs, type Clock } from '../kernel/time.js';
 import { passwordProblem } from './password-policy.js';
@@ -14,7 +15,6 @@ const MAX_CHECKS_PER_EMAIL = 5;
 const MAX_CHECKS_PER_IP = 50;
 // algorithm 2 = Argon2id (a const enum, which isolatedModules cannot import).
 const ARGON2 = { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 };
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** A signed-in staff member with the tokens the browser needs. */
 export interface Session {
@@ -50,7 +50,7 @@ export function createStaffService(deps: { repo: StaffRepository; clock: Clock; 
     async create(input: { environmentId: string; email: string; name?: string; role: string; password: string }): Promise<StaffUser> {
       const email = input.email.trim().toLowerCase();
       const errors: FieldError[] = [];
-      if (!EMAIL.test(email) || email.length > 254) errors.push({ path: 'email', message: 'must be an email address' });
+      if (!isEmail(email)) errors.push({ path: 'email', message: EMAIL_MESSAGE });
       if (input.role !== 'admin' && input.role !== 'staff') errors.push({ path: 'role', message: 'must be admin or staff' });
       const weak = await passwordProblem(input.password);
       if (weak) errors.push({ path: 'password', message: weak });

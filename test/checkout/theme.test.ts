@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { CheckoutPreviewCard } from '../../src/checkout/checkout-components.js';
-import { checkoutTheme, contrastRatio, FLOW_PRIMARY, FLOW_SECONDARY, normaliseHex, relativeLuminance, textColourOn, themeCss } from '../../src/checkout/theme.js';
-import { checkRedirectUrl, withSessionId } from '../../src/checkout/redirect-urls.js';
+import { checkoutTheme, contrastRatio, FLOW_PRIMARY, FLOW_SECONDARY, relativeLuminance, textColourOn, themeCss } from '../../src/checkout/theme.js';
+import { normaliseHex } from '../../src/kernel/rules/colour.js';
+import { withSessionId } from '../../src/checkout/redirect-urls.js';
+import { checkRedirectUrl } from '../../src/kernel/rules/redirect-origin.js';
 import { checkForm, luhnValid, parseExpiry } from '../../src/checkout/checkout-form.js';
 import type { FieldError } from '../../src/kernel/errors.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
 import { newId } from '../../src/kernel/ids.js';
-import { hasControlCharacters } from '../../src/members/control-characters.js';
+import { hasControlCharacters } from '../../src/kernel/rules/control-characters.js';
 import { createSitesRepository } from '../../src/sites/sites.repository.js';
 import type { TestApp } from '../helpers.js';
 import { apiWorld, auth, type ApiWorld } from '../world.js';

@@ -1,12 +1,9 @@
 import { Link } from 'react-router-dom';
+import { EXPIRING_SOON_DAYS as WINDOW_DAYS } from '../../../src/kernel/rules/expiry.js';
 import { daysBetween, formatDate, todayIn } from '../lib/dates';
 import { useGet } from '../lib/use-api';
 import type { ApiKey } from '../lib/types';
 import { Alert, KEYS_PATH } from './ui';
-
-/** Where the key list and detail pages live (kept here so Home does not import the list page). */
-/** The server's window (src/keys/key-rules.ts EXPIRING_SOON_DAYS); the endpoint applies it, this is for the words. */
-const WINDOW_DAYS = 14;
 
 /** "Expires today", "1 day left", "5 days left". */
 export function daysLeftLabel(days: number): string {

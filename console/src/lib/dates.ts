@@ -7,26 +7,9 @@ export function todayIn(timeZone: string, now: Date = new Date()): string {
   }
 }
 
-/** True for a real calendar date written YYYY-MM-DD. */
-export function isIsoDate(v: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) return false;
-  const d = new Date(`${v}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
-}
-
-/** `date` plus `days` calendar days. */
-export function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
-
-/** The same day `years` years on (29 February falls back to 28 February), as the server computes it. */
-export function addYears(date: string, years: number): string {
-  const [y, m, d] = date.split('-');
-  const candidate = `${Number(y) + years}-${m}-${d}`;
-  return isIsoDate(candidate) ? candidate : `${Number(y) + years}-${m}-28`;
-}
+// The calendar arithmetic is the server's own, so the console counts days exactly as it does.
+export { addDays } from '../../../src/kernel/time.js';
+export { addYears } from '../../../src/kernel/rules/expiry.js';
 
 const dateFmt = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 

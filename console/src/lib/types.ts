@@ -1,82 +1,26 @@
-/** Shapes of the /admin/v1 answers the console reads (mirrors src/keys/keys.schemas.ts). */
-export type Role = 'admin' | 'staff';
+/**
+ * Shapes of the /admin/v1 answers the console reads: the server's own TypeBox schemas as types. These are
+ * type-only imports, erased by Vite, so not a byte of the server reaches the bundle.
+ */
+import type { Static } from 'typebox';
+import type { AuditEventSchema } from '../../../src/audit/audit.schemas.js';
+import type { KeyViewSchema, KeyWithSecretSchema, PurposesSchema, UsageDaySchema } from '../../../src/keys/keys.schemas.js';
+import type { SessionSchema } from '../../../src/staff/session.schemas.js';
 
-export interface Session {
-  staff: { id: string; email: string; name: string; role: Role; environment: { id: string; slug: string; name: string; timeZone: string } };
-  csrfToken: string;
-  expiresAt: string;
-}
+export type Session = Static<typeof SessionSchema>;
 
-export type KeyStatus = 'active' | 'expiring_soon' | 'expired' | 'revoked';
+export type ApiKey = Static<typeof KeyViewSchema>;
+export type ApiKeyWithSecret = Static<typeof KeyWithSecretSchema>;
+export type KeyStatus = ApiKey['status'];
 
-export interface Theme {
-  logoId: string | null;
-  logoUrl: string | null;
-  primaryColour: string | null;
-  secondaryColour: string | null;
-}
+export type Purposes = Static<typeof PurposesSchema>;
 
-export interface ApiKey {
-  id: string;
-  reference: string;
-  purpose: string;
-  purposeLabel: string;
-  permissions: string[];
-  preview: string;
-  last4: string;
-  status: KeyStatus;
-  expiresOn: string;
-  expiresAt: string;
-  createdAt: string;
-  updatedAt: string;
-  createdBy: { id: string; name: string; email: string } | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  previousSecretExpiresAt: string | null;
-  theme: Theme;
-  allowedIps: string[];
-  allowedRedirectOrigins: string[];
-  rateLimitPerMinute: number | null;
-}
+export type UsageDay = Static<typeof UsageDaySchema>;
 
-export interface ApiKeyWithSecret extends ApiKey {
-  key: string;
-}
+export type AuditEvent = Static<typeof AuditEventSchema>;
 
-export interface PurposeInfo {
-  id: string;
-  label: string;
-  description: string;
-  permissions: string[];
-}
-
-export interface Purposes {
-  purposes: PurposeInfo[];
-  permissions: { id: string; purposes: string[] }[];
-}
-
-export interface UsageDay {
-  date: string;
-  ok: number;
-  failed: number;
-  byCode: Record<string, number>;
-}
-
-export interface AuditEvent {
-  id: string;
-  actor: { type: string; id: string | null; label: string | null };
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  ip: string | null;
-  changes: Record<string, unknown>;
-  createdAt: string;
-}
-
-export interface FieldError {
-  path: string;
-  message: string;
-}
+/** A problem's field error, as the server's problem+json lists them. */
+export type { FieldError } from '../../../src/kernel/errors.js';
 
 /** Field path → message, as shown beside each field. */
 export type FieldErrors = Record<string, string>;

@@ -1,28 +1,32 @@
-import { normaliseHex } from '../checkout-preview/colour';
-import { addYears, isIsoDate } from './dates';
-import type { FieldErrors } from './types';
+import { MAX_ALLOWED_IPS, CIDR_MESSAGE, normaliseCidr } from '../../../src/kernel/rules/cidr.js';
+import { normaliseHex } from '../../../src/kernel/rules/colour.js';
+import { MAX_EXPIRY_YEARS, expiryProblem, maxExpiry } from '../../../src/kernel/rules/expiry.js';
+import { MAX_REDIRECT_ORIGINS, normaliseOrigin } from '../../../src/kernel/rules/redirect-origin.js';
+import { REFERENCE_MAX_LENGTH, referenceProblem } from '../../../src/kernel/rules/reference.js';
+import type { FieldErrors } from './types.js';
+
+// The rules are the server's own (src/kernel/rules/); only the words here are the console's.
 
 /** The logo types and size the server accepts. */
 export const LOGO_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/svg+xml'];
 export const MAX_LOGO_BYTES = 1024 * 1024;
 
-/** The same reference rule as the server: 1–100 characters after trimming, no control characters. */
+/** The reference rule: 1–100 characters after trimming, no control characters. */
 export function checkReference(value: string): string | undefined {
-  const v = value.trim();
-  if (v.length < 1) return 'Enter a reference, a name to help you identify the key later.';
-  if (v.length > 100) return `The reference must be at most 100 characters (it has ${v.length}).`;
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(v)) return 'The reference must not contain control characters.';
+  const problem = referenceProblem(value);
+  if (problem === 'missing') return 'Enter a reference, a name to help you identify the key later.';
+  if (problem === 'too_long') return `The reference must be at most ${REFERENCE_MAX_LENGTH} characters (it has ${value.trim().length}).`;
+  if (problem === 'control_characters') return 'The reference must not contain control characters.';
   return undefined;
 }
 
 /** Expiry between today and two years ahead in the environment's zone. */
 export function checkExpiry(value: string, today: string): string | undefined {
   if (!value) return 'Select the expiry date.';
-  if (!isIsoDate(value)) return 'Enter the expiry date as a real date.';
-  if (value < today) return 'The expiry date must not be in the past.';
-  const max = addYears(today, 2);
-  if (value > max) return `The expiry date must be at most 2 years ahead (${max} at the latest).`;
+  const problem = expiryProblem(value, today);
+  if (problem === 'not_a_date') return 'Enter the expiry date as a real date.';
+  if (problem === 'past') return 'The expiry date must not be in the past.';
+  if (problem === 'too_far') return `The expiry date must be at most ${MAX_EXPIRY_YEARS} years ahead (${maxExpiry(today)} at the latest).`;
   return undefined;
 }
 
@@ -48,31 +52,21 @@ export function lines(text: string): string[] {
     .filter(Boolean);
 }
 
-/** Shape check of IP addresses / CIDR blocks; the server checks each exactly (and its message shows here too). */
+/** Each line an IPv4 or IPv6 address or CIDR block, in the server's words (so either side's refusal reads alike). */
 export function checkIps(text: string): string | undefined {
   const list = lines(text);
-  if (list.length > 100) return 'List at most 100 addresses or blocks.';
-  const bad = list.findIndex((l) => !/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/.test(l) || !/[.:]/.test(l));
-  if (bad >= 0) return `Line ${bad + 1}: “${list[bad]}” is not an IPv4 or IPv6 address or CIDR block, e.g. 203.0.113.0/24.`;
+  if (list.length > MAX_ALLOWED_IPS) return `List at most ${MAX_ALLOWED_IPS} addresses or blocks.`;
+  const bad = list.findIndex((l) => normaliseCidr(l) === undefined);
+  if (bad >= 0) return `Line ${bad + 1}: ${CIDR_MESSAGE}.`;
   return undefined;
 }
 
 /** Each line an https origin (http only for localhost), nothing after the host. */
 export function checkOrigins(text: string): string | undefined {
   const list = lines(text);
-  if (list.length > 20) return 'List at most 20 origins.';
-  for (let i = 0; i < list.length; i++) {
-    let u: URL | undefined;
-    try {
-      u = new URL(list[i]);
-    } catch {
-      u = undefined;
-    }
-    const local = u && ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
-    if (!u || !(u.protocol === 'https:' || (u.protocol === 'http:' && local)) || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash || u.username) {
-      return `Line ${i + 1}: “${list[i]}” is not an https origin such as https://app.example.com.`;
-    }
-  }
+  if (list.length > MAX_REDIRECT_ORIGINS) return `List at most ${MAX_REDIRECT_ORIGINS} origins.`;
+  const bad = list.findIndex((l) => normaliseOrigin(l) === undefined);
+  if (bad >= 0) return `Line ${bad + 1}: “${list[bad]}” is not an https origin such as https://app.example.com.`;
   return undefined;
 }
 

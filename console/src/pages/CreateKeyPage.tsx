@@ -1,6 +1,7 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { api, ApiError } from '../lib/api';
+import { maxExpiry } from '../../../src/kernel/rules/expiry.js';
 import { addDays, addYears, formatDate, todayIn } from '../lib/dates';
 import { useSession, useStaff } from '../lib/session';
 import { useTitle } from '../lib/title';
@@ -28,7 +29,7 @@ export function CreateKeyPage() {
   const navigate = useNavigate();
   const purposes = useGet<Purposes>('/admin/v1/purposes');
   const today = useMemo(() => todayIn(staff.environment.timeZone), [staff.environment.timeZone]);
-  const maxDate = addYears(today, 2);
+  const maxDate = maxExpiry(today);
 
   const [reference, setReference] = useState('');
   const [purpose, setPurpose] = useState('');

@@ -1,7 +1,7 @@
-import type { FieldError } from '../kernel/errors.js';
+import type { FieldError } from '../errors.js';
 
 /**
- * The control characters no member field may hold: C0 (U+0000–U+001F: NUL, tab, line breaks …) and DEL
+ * The control characters no member field (nor a key reference) may hold: C0 (U+0000–U+001F: NUL, tab, line breaks …) and DEL
  * (U+007F). Every member field is one line of text; a NUL cannot even be stored by PostgreSQL while SQLite
  * keeps it, so refusing them before the store makes both answer the same. One rule for every way a member
  * is written: POST/PATCH /v1/members, the member import, and checkout's customer fields.
