@@ -27,6 +27,8 @@ import { sessionRoutes } from './staff/session.routes.js';
 import { publicApiRoutes } from './public-api/public-api.routes.js';
 import { registerApiDocs } from './public-api/docs-routes.js';
 import { registerCompression } from './http/compression.js';
+import { webhooksRoutes } from './webhooks/webhooks.routes.js';
+import { webhooksAdminRoutes } from './webhooks/webhooks.admin.routes.js';
 
 /**
  * Request ids: a random per-process prefix and a counter — unique across nodes without a CSPRNG call per
@@ -108,6 +110,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(expiryRoutes(deps));
   await app.register(checkoutApiRoutes({ checkout: deps.checkout.service, testProvider: deps.checkout.testProvider, publicUrl: deps.config.publicUrl, idempotency: deps.idempotency }));
   await app.register(checkoutPageRoutes({ checkout: deps.checkout.service }));
+  await app.register(webhooksRoutes(deps));
+  await app.register(webhooksAdminRoutes(deps));
 
   const sendConsole = await registerConsole(app);
   app.setNotFoundHandler((request, reply) => {

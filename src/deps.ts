@@ -26,6 +26,8 @@ import { createStaffService } from './staff/staff.service.js';
 import { systemClock, type Clock } from './kernel/time.js';
 import { LOG_REDACT, logSerializers } from './http/logging.js';
 import { createPublicApi } from './public-api/public-api.deps.js';
+import { createWebhooks } from './webhooks/webhooks.wiring.js';
+import type { DeliveryClient } from './webhooks/delivery-client.js';
 
 /** Options tests use to replace the clock, the log destination or the store. */
 interface DepsOptions {
@@ -33,6 +35,9 @@ interface DepsOptions {
   logStream?: NodeJS.WritableStream;
   store?: Store;
   usageFlushMs?: number;
+  /** Webhooks: replace the delivery client (tests) or the worker's poll interval. */
+  webhookSend?: DeliveryClient;
+  webhookPollMs?: number;
 }
 
 /** Builds every service from the configuration: the one place where parts are wired together. */
@@ -93,6 +98,28 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
   const publicApi = createPublicApi({ db, clock, audit, logger, dataDir: config.dataDir, publicUrl: config.publicUrl, metrics });
   const checkout = createCheckout({ db, clock, audit, environments, logos, members: publicApi.members, memberships: publicApi.memberships });
 
+  // ---- webhooks (CONTRACT §8) ----
+  // `webhookEvents(ex)` is the outbox for the unit of work: bind it with the other repositories, e.g.
+  // createUnitOfWork(db, (ex) => ({ …, webhookEvents: webhookEvents(ex) })), so owners call tx.webhookEvents.record(…).
+  if (store.dialect === 'postgres' && !config.webhookSecretKey) {
+    logger.warn('FLOW_WEBHOOK_SECRET_KEY is not set: webhook secrets are encrypted with a key kept in this node’s data dir; every node must share one key');
+  }
+  const webhooksCap = createWebhooks({
+    db,
+    clock,
+    audit,
+    logger,
+    dataDir: config.dataDir,
+    allowPrivate: config.webhookAllowPrivate,
+    secretKey: config.webhookSecretKey,
+    send: opts.webhookSend,
+    pollMs: opts.webhookPollMs,
+  });
+  const webhooks = webhooksCap.service;
+  const webhookWorker = webhooksCap.worker;
+  const webhookEvents = webhooksCap.eventsOn;
+  // ---- end webhooks ----
+
   return {
     ...publicApi,
     config,
@@ -112,8 +139,12 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     leaked,
     expiry,
     checkout,
+    webhooks,
+    webhookWorker,
+    webhookEvents,
     /** Flushes batched writes and closes connections. */
     async close(): Promise<void> {
+      await webhookWorker.stop();
       await publicApi.close();
       await expiry.stop();
       await keyFeed.stop();

@@ -17,6 +17,8 @@ export async function serve(config: Config): Promise<void> {
   await deps.keyFeed.start();
   // Every node runs the check; each warning is claimed atomically, so concurrent runs record it once.
   deps.expiry.start(config.expiryCheckMs);
+  // Webhook deliveries: each claimed with a lease, so every node can run the worker.
+  deps.webhookWorker.start();
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
