@@ -85,10 +85,10 @@ describe('the delivery client', () => {
           if (req.url === '/big') {
             res.writeHead(200);
             res.on('close', () => (bigFinished = res.writableFinished));
-            // 1 MB, written in chunks: the client stops reading after 64 KB.
+            // 64 MB (more than loopback socket buffers hold), written in chunks: the client stops reading after 64 KB.
             let sent = 0;
             const more = () => {
-              while (sent < 1024 * 1024) {
+              while (sent < 64 * 1024 * 1024) {
                 sent += 16 * 1024;
                 if (!res.write('x'.repeat(16 * 1024))) return void res.once('drain', more);
               }
@@ -114,7 +114,7 @@ describe('the delivery client', () => {
     const big = await send(`http://127.0.0.1:${port}/big`, {}, '{}');
     expect(big.statusCode).toBe(200);
     expect(big.body).toBe('x'.repeat(1024));
-    // The client hung up long before the 1 MB was written.
+    // The client hung up long before the 64 MB were written.
     await expect.poll(() => bigFinished).toBe(false);
   });
 
