@@ -62,7 +62,7 @@ export function createWebhookEventsRepository(ex: Kysely<Database>, clock: Clock
 
   return {
     /**
-     * Records an event and one pending delivery per enabled endpoint of the environment that subscribes
+     * Records an event and one pending delivery per enabled (or paused) endpoint of the environment that subscribes
      * to the type, whose key's purpose may read it and whose key is neither revoked nor expired
      * (`api_key.revoked` still reaches the revoked key's own endpoints: it is their last event).
      */
@@ -75,7 +75,8 @@ export function createWebhookEventsRepository(ex: Kysely<Database>, clock: Clock
           .innerJoin('environments as env', 'env.id', 'k.environment_id')
           .select(['we.id', 'we.events', 'we.api_key_id', 'k.purpose', 'k.revoked_at', 'k.expires_on', 'env.time_zone'])
           .where('we.environment_id', '=', e.environmentId)
-          .where('we.status', '=', 'enabled');
+          // A paused endpoint's deliveries wait for it to resume; a disabled one gets none.
+          .where('we.status', 'in', ['enabled', 'paused']);
         if (e.keyId !== undefined) q = q.where('we.api_key_id', '=', e.keyId);
         const rows = await q.execute();
         return rows
