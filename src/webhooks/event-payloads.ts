@@ -11,23 +11,23 @@ type View = { id: string };
 
 export const webhookEvents = {
   /** members service, create (and each member an import creates): `memberView(m)`. */
-  memberCreated: (environmentId: string, member: View): RecordEvent => ({ environmentId, type: 'member.created', data: member }),
+  memberCreated: <T extends View>(environmentId: string, member: T): RecordEvent => ({ environmentId, type: 'member.created', data: member }),
   /** members service, update (and an import's update): `memberView(after)`. */
-  memberUpdated: (environmentId: string, member: View): RecordEvent => ({ environmentId, type: 'member.updated', data: member }),
+  memberUpdated: <T extends View>(environmentId: string, member: T): RecordEvent => ({ environmentId, type: 'member.updated', data: member }),
   /** memberships service, create (and checkout completing a sale): `membershipView(ms)`. */
-  membershipCreated: (environmentId: string, membership: View): RecordEvent => ({ environmentId, type: 'membership.created', data: membership }),
+  membershipCreated: <T extends View>(environmentId: string, membership: T): RecordEvent => ({ environmentId, type: 'membership.created', data: membership }),
   /** memberships service, any change including every status change (cancel, expiry, payment failure): `membershipView(after)`. */
-  membershipUpdated: (environmentId: string, membership: View): RecordEvent => ({ environmentId, type: 'membership.updated', data: membership }),
+  membershipUpdated: <T extends View>(environmentId: string, membership: T): RecordEvent => ({ environmentId, type: 'membership.updated', data: membership }),
   /** attendance service, each record written: the record as POST /v1/attendance returns it. */
-  attendanceRecorded: (environmentId: string, attendance: View): RecordEvent => ({ environmentId, type: 'attendance.recorded', data: attendance }),
+  attendanceRecorded: <T extends View>(environmentId: string, attendance: T): RecordEvent => ({ environmentId, type: 'attendance.recorded', data: attendance }),
   /** checkout service, the session completing: the SessionView of GET /v1/checkout/sessions/{id}. */
-  checkoutSessionCompleted: (environmentId: string, session: View): RecordEvent => ({ environmentId, type: 'checkout.session.completed', data: session }),
+  checkoutSessionCompleted: <T extends View>(environmentId: string, session: T): RecordEvent => ({ environmentId, type: 'checkout.session.completed', data: session }),
   /** checkout service, a session found expired unpaid (once: when its expiry is first recorded). */
-  checkoutSessionExpired: (environmentId: string, session: View): RecordEvent => ({ environmentId, type: 'checkout.session.expired', data: session }),
+  checkoutSessionExpired: <T extends View>(environmentId: string, session: T): RecordEvent => ({ environmentId, type: 'checkout.session.expired', data: session }),
   /** imports service, a job reaching succeeded/failed: the job as GET /v1/member-imports/{id} returns it. */
-  memberImportFinished: (environmentId: string, job: View): RecordEvent => ({ environmentId, type: 'member_import.finished', data: job }),
+  memberImportFinished: <T extends View>(environmentId: string, job: T): RecordEvent => ({ environmentId, type: 'member_import.finished', data: job }),
   /** expiry service, the 14-day warning claimed for a key: the `key` part of GET /v1/me (no secret). To that key's endpoints only. */
-  apiKeyExpiring: (environmentId: string, key: View): RecordEvent => ({ environmentId, type: 'api_key.expiring', data: key, keyId: key.id }),
+  apiKeyExpiring: <T extends View>(environmentId: string, key: T): RecordEvent => ({ environmentId, type: 'api_key.expiring', data: key, keyId: key.id }),
   /** keys service (and leaked-key revocation), the key revoked: the `key` part of GET /v1/me. To that key's endpoints only. */
-  apiKeyRevoked: (environmentId: string, key: View): RecordEvent => ({ environmentId, type: 'api_key.revoked', data: key, keyId: key.id }),
+  apiKeyRevoked: <T extends View>(environmentId: string, key: T): RecordEvent => ({ environmentId, type: 'api_key.revoked', data: key, keyId: key.id }),
 };

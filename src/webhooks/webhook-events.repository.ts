@@ -34,13 +34,13 @@ export function createWebhookEventsRepository(ex: Kysely<Database>, clock: Clock
     const createdAt = now.toISOString();
     const id = sortableId('evt', now.getTime());
     await ex.insertInto('webhook_events').values({ id, environment_id: environmentId, type, key_id: keyId, body: eventBody(id, type, createdAt, data), created_at: createdAt }).execute();
-    const targets = await endpointIds(now);
+    const targets = (await endpointIds(now)).map((endpointId) => ({ endpointId, id: sortableId('whd', now.getTime()) }));
     if (targets.length > 0) {
       await ex
         .insertInto('webhook_deliveries')
         .values(
-          targets.map((endpointId) => ({
-            id: sortableId('whd', now.getTime()),
+          targets.map(({ endpointId, id: deliveryId }) => ({
+            id: deliveryId,
             event_id: id,
             endpoint_id: endpointId,
             environment_id: environmentId,
@@ -57,7 +57,7 @@ export function createWebhookEventsRepository(ex: Kysely<Database>, clock: Clock
         )
         .execute();
     }
-    return { id, deliveries: targets.length };
+    return { id, deliveries: targets.length, deliveryIds: targets.map((t) => t.id) };
   }
 
   return {
@@ -66,7 +66,7 @@ export function createWebhookEventsRepository(ex: Kysely<Database>, clock: Clock
      * to the type, whose key's purpose may read it and whose key is neither revoked nor expired
      * (`api_key.revoked` still reaches the revoked key's own endpoints: it is their last event).
      */
-    async record(e: RecordEvent): Promise<{ id: string; deliveries: number }> {
+    async record(e: RecordEvent): Promise<{ id: string; deliveries: number; deliveryIds: string[] }> {
       if (!isEventType(e.type)) throw new Error(`Unknown webhook event type ${String(e.type)}`);
       return insert(e.environmentId, e.type, e.keyId ?? null, e.data, async (now) => {
         let q = ex
@@ -88,7 +88,7 @@ export function createWebhookEventsRepository(ex: Kysely<Database>, clock: Clock
     },
 
     /** The "send test event" of one endpoint: an event of type webhook_endpoint.test delivered to it alone. */
-    async recordTest(environmentId: string, endpointId: string): Promise<{ id: string; deliveries: number }> {
+    async recordTest(environmentId: string, endpointId: string): Promise<{ id: string; deliveries: number; deliveryIds: string[] }> {
       return insert(environmentId, TEST_EVENT_TYPE, null, { id: endpointId, object: 'webhook_endpoint', message: 'A test event sent from FLOW.', nonce: newId('test') }, async () => [endpointId]);
     },
   };

@@ -136,9 +136,8 @@ export function createWebhooksService(deps: {
   }
 
   async function sendTest(r: EndpointRow): Promise<{ eventId: string; deliveryId: string }> {
-    const { id } = await deps.events.recordTest(r.environment_id, r.id);
-    const [d] = await repo.listDeliveries(r.id, { limit: 1 });
-    return { eventId: id, deliveryId: d.id };
+    const { id, deliveryIds } = await deps.events.recordTest(r.environment_id, r.id);
+    return { eventId: id, deliveryId: deliveryIds[0] };
   }
 
   return {
