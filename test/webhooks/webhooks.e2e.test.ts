@@ -4,6 +4,7 @@ import { ADMIN, as, buildTestApp, capturedLogs, type TestApp } from '../helpers.
 import { auth, makeWorld, type ApiWorld } from '../api/fixtures.js';
 import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
 import { webhookEvents } from '../../src/webhooks/event-payloads.js';
+import { EVENT_TYPES } from '../../src/webhooks/event-types.js';
 import { startReceiver } from './receiver.js';
 
 const POLL = { timeout: 5000, interval: 20 };
@@ -28,6 +29,12 @@ describe('webhooks end to end (real receiver, real store, the in-process worker)
   afterAll(async () => {
     await t.close();
     await rx.close();
+  });
+
+  it('documents every event type with an example body in the OpenAPI 3.1 webhooks of /openapi/public.json', async () => {
+    const doc = (await t.app.inject({ url: '/openapi/public.json' })).json() as { webhooks: Record<string, { post: { requestBody: { content: Record<string, { example: { type: string } }> } } }> };
+    expect(Object.keys(doc.webhooks).sort()).toEqual([...EVENT_TYPES].sort());
+    for (const type of EVENT_TYPES) expect(doc.webhooks[type].post.requestBody.content['application/json'].example.type).toBe(type);
   });
 
   it('creates an endpoint through the API: 201 with the secret shown once', async () => {
