@@ -28,6 +28,8 @@ import { sessionRoutes } from './staff/session.routes.js';
 import { publicApiRoutes } from './public-api/public-api.routes.js';
 import { registerApiDocs } from './public-api/docs-routes.js';
 import { registerCompression } from './http/compression.js';
+import { webhooksRoutes } from './webhooks/webhooks.routes.js';
+import { webhooksAdminRoutes } from './webhooks/webhooks.admin.routes.js';
 
 /**
  * Request ids: a random per-process prefix and a counter — unique across nodes without a CSPRNG call per
@@ -108,6 +110,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
         meRoutes(),
         publicApiRoutes(deps),
         leakedRoutes(deps),
+        webhooksRoutes(deps),
         checkoutApiRoutes({ checkout: deps.checkout.service, testProvider: deps.checkout.testProvider, publicUrl: deps.config.publicUrl, idempotency: deps.idempotency }),
         ...(opts.v1Routes ?? []),
       ],
@@ -125,6 +128,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
         logosAdminRoutes(deps),
         auditRoutes(deps),
         expiryRoutes(deps),
+        webhooksAdminRoutes(deps),
       ],
     }),
     { prefix: '/admin/v1' },

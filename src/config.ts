@@ -44,6 +44,13 @@ export interface Config {
   keepAliveTimeoutMs: number;
   /** The API key `flow members import` sends when --key is absent (a key on a command line shows in ps and shell history). */
   apiKey: string | undefined;
+  /** FLOW_WEBHOOK_ALLOW_PRIVATE: webhook URLs may be http:// and resolve to private addresses (development and tests only). */
+  webhookAllowPrivate: boolean;
+  /**
+   * FLOW_WEBHOOK_SECRET_KEY: the 32-byte AES-256-GCM key (base64) that encrypts webhook signing secrets at rest.
+   * Unset: a key generated once and kept in `<dataDir>/webhook-secret.key` (0600). Several nodes must share one.
+   */
+  webhookSecretKey: Buffer | undefined;
 }
 
 /** A configuration value that stops the process at start. */
@@ -93,6 +100,14 @@ function metricsToken(env: NodeJS.ProcessEnv): string | undefined {
   const raw = env.FLOW_METRICS_TOKEN || undefined;
   if (raw !== undefined && raw.length < 16) throw new ConfigError('FLOW_METRICS_TOKEN must be at least 16 characters');
   return raw;
+}
+
+function webhookSecretKey(env: NodeJS.ProcessEnv): Buffer | undefined {
+  const raw = env.FLOW_WEBHOOK_SECRET_KEY || undefined;
+  if (raw === undefined) return undefined;
+  const key = /^[A-Za-z0-9+/_-]+={0,2}$/.test(raw) ? Buffer.from(raw, 'base64') : Buffer.alloc(0);
+  if (key.length !== 32) throw new ConfigError('FLOW_WEBHOOK_SECRET_KEY must be 32 random bytes in base64 (e.g. openssl rand -base64 32)');
+  return key;
 }
 
 function hops(n: number): (address: string, hop: number) => boolean {
@@ -161,5 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     leakedReportsPerMinute: int(env, 'FLOW_LEAKED_REPORTS_PER_MINUTE', 10, 1, 100_000),
     ...httpTimeouts(env),
     apiKey: env.FLOW_API_KEY || undefined,
+    webhookAllowPrivate: bool(env, 'FLOW_WEBHOOK_ALLOW_PRIVATE', false),
+    webhookSecretKey: webhookSecretKey(env),
   };
 }

@@ -47,6 +47,12 @@ import { createStaffRepository } from './staff/staff.repository.js';
 import { createStaffService } from './staff/staff.service.js';
 import { systemClock, type Clock } from './kernel/time.js';
 import { LOG_REDACT, logSerializers } from './http/logging.js';
+import { createDeliveryClient, type DeliveryClient } from './webhooks/delivery-client.js';
+import { createSecretBox, loadSecretKey } from './webhooks/secret-box.js';
+import { createWebhookEventsRepository } from './webhooks/webhook-events.repository.js';
+import { createWebhooksRepository } from './webhooks/webhooks.repository.js';
+import { createWebhooksService } from './webhooks/webhooks.service.js';
+import { createWebhookWorker } from './webhooks/webhooks.worker.js';
 
 /** Options tests use to replace the clock, the log destination or the store. */
 interface DepsOptions {
@@ -56,10 +62,15 @@ interface DepsOptions {
   usageFlushMs?: number;
   /** The payment provider of checkouts; the built-in test provider when not given (see docs/payments.md). */
   paymentProvider?: PaymentProvider;
+  /** Webhooks: replace the delivery client (tests) or the worker's poll interval. */
+  webhookSend?: DeliveryClient;
+  webhookPollMs?: number;
 }
 
 /** Idempotency records live 24 h; expired ones are purged hourly. */
 const IDEMPOTENCY_PURGE_MS = 3600_000;
+/** Webhook delivery attempts are kept 30 days; older ones are purged daily. */
+const WEBHOOK_LOG_PURGE_MS = 24 * 3600_000;
 
 /** Builds every service from the configuration: the one place where parts are wired together. */
 export async function createDeps(config: Config, opts: DepsOptions = {}) {
@@ -157,6 +168,23 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     }),
   };
 
+  // Webhooks (CONTRACT §8): endpoints per key, the outbox every unit of work binds (tx.webhookEvents), the delivery worker.
+  if (store.dialect === 'postgres' && !config.webhookSecretKey) {
+    logger.warn('FLOW_WEBHOOK_SECRET_KEY is not set: webhook secrets are encrypted with a key kept in this node’s data dir; every node must share one key');
+  }
+  const webhookSecrets = createSecretBox(loadSecretKey(config.webhookSecretKey, config.dataDir));
+  const webhooksRepo = createWebhooksRepository(db);
+  const webhookEvents = (ex: typeof db) => createWebhookEventsRepository(ex, clock);
+  const webhooks = createWebhooksService({ repo: webhooksRepo, events: webhookEvents(db), secrets: webhookSecrets, clock, allowPrivate: config.webhookAllowPrivate, audit });
+  const webhookWorker = createWebhookWorker({
+    repo: webhooksRepo,
+    send: opts.webhookSend ?? createDeliveryClient({ allowPrivate: config.webhookAllowPrivate }),
+    secrets: webhookSecrets,
+    clock,
+    logger,
+    pollMs: opts.webhookPollMs,
+  });
+
   // Every periodic job of the process, started by the server (scheduler.start()) and stopped by close().
   const scheduler = createScheduler({
     logger,
@@ -181,6 +209,9 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
       { name: 'import recovery', everyMs: 0, run: () => imports.recover() },
       { name: 'import sweep', everyMs: IMPORT_SWEEP_MS, run: () => imports.sweep(), runAtStart: false },
       { name: 'idempotency purge', everyMs: IDEMPOTENCY_PURGE_MS, run: () => idempotency.purgeExpired(), runAtStart: false },
+      // The delivery worker polls due deliveries itself (and at once when a slot frees); the scheduler starts and stops it.
+      { name: 'webhook deliveries', everyMs: 0, runAtStart: false, setUp: async () => webhookWorker.start(), run: () => webhookWorker.tick(), tearDown: () => webhookWorker.stop() },
+      { name: 'webhook log purge', everyMs: WEBHOOK_LOG_PURGE_MS, run: () => webhookWorker.purge(), runAtStart: false },
     ],
   });
 
@@ -211,6 +242,9 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     imports,
     membersRepo,
     checkout,
+    webhooks,
+    webhookWorker,
+    webhookEvents,
     scheduler,
     /** Stops the background jobs (a running import pauses, to resume on the next start), flushes batched writes and closes connections. */
     async close(): Promise<void> {

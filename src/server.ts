@@ -13,7 +13,7 @@ export async function serve(config: Config): Promise<void> {
   const login = await seedIfEmpty(deps);
   const app = await buildApp(deps);
   // Every periodic job (usage flush, key change feed, expiry check, import recovery and sweep, idempotency
-  // purge), before serving: the first read of the key change feed is done when this resolves.
+  // purge, webhook deliveries), before serving: the first read of the key change feed is done when this resolves.
   await deps.scheduler.start();
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();

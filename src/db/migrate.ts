@@ -7,6 +7,7 @@ import { importErrorValuesMigration } from './migrations/0004-import-error-value
 import { importRunnerMigration } from './migrations/0005-import-runner.js';
 import { keyChangesMigration } from './migrations/0006-key-changes.js';
 import { importFairnessMigration } from './migrations/0008-import-fairness.js';
+import { webhooksMigration } from './migrations/0009-webhooks.js';
 
 /** A migration that may differ by engine (e.g. blob vs bytea). */
 type PortableMigration = (dialect: DialectName) => Migration;
@@ -20,6 +21,7 @@ const MIGRATIONS: Array<[string, PortableMigration]> = [
   ['0005-import-runner', importRunnerMigration],
   ['0006-key-changes', keyChangesMigration],
   ['0008-import-fairness', importFairnessMigration],
+  ['0009-webhooks', webhooksMigration],
 ];
 
 /**

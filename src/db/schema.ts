@@ -353,6 +353,73 @@ export interface TestProviderMandatesTable {
 }
 
 /** The whole database; capability migrations add their tables here. */
+/** A webhook endpoint: belongs to one API key; receives the events of its types that the key's purpose may read. */
+export interface WebhookEndpointsTable {
+  /** `we_` + 16 base62 characters. */
+  id: string;
+  environment_id: string;
+  api_key_id: string;
+  url: string;
+  description: string | null;
+  /** JSON array of event types. */
+  events: string;
+  /** The `whsec_…` signing secret, AES-256-GCM encrypted under the server key (`v1:<iv>:<tag>:<ciphertext>`). */
+  secret_ciphertext: string;
+  /** `enabled`, `paused` (by the integration or staff) or `disabled` (failing for 5 days). */
+  status: string;
+  disabled_reason: string | null;
+  /** When the first of the current run of failed attempts happened; cleared by a success. */
+  failing_since: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The transactional outbox: one row per event, written in the transaction of the change that caused it. */
+export interface WebhookEventsTable {
+  /** `evt_` + a time-sortable id: the `webhook-id` of every delivery of it. */
+  id: string;
+  environment_id: string;
+  type: string;
+  /** The key an `api_key.*` event belongs to (delivered only to that key's endpoints). */
+  key_id: string | null;
+  /** The exact JSON body sent (signed as is, identical across retries). */
+  body: string;
+  created_at: string;
+}
+
+/** One event to one endpoint. */
+export interface WebhookDeliveriesTable {
+  /** `whd_` + 16 base62 characters. */
+  id: string;
+  event_id: string;
+  endpoint_id: string;
+  environment_id: string;
+  /** `pending`, `succeeded` or `failed`. */
+  status: string;
+  attempts: number;
+  /** When the next attempt is due (pending only). */
+  next_attempt_at: string | null;
+  /** A worker holds the delivery until then; after, another may take it (a crashed worker loses nothing). */
+  lease_until: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+}
+
+/** One HTTP attempt of a delivery (kept 30 days). */
+export interface WebhookAttemptsTable {
+  id: string;
+  delivery_id: string;
+  attempted_at: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  /** The first 1 KB of the answer. */
+  response_body: string;
+}
+
 export interface Database {
   environments: EnvironmentsTable;
   staff_users: StaffUsersTable;
@@ -377,4 +444,8 @@ export interface Database {
   checkout_sessions: CheckoutSessionsTable;
   payments: PaymentsTable;
   test_provider_mandates: TestProviderMandatesTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

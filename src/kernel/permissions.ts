@@ -14,6 +14,7 @@ export const PERMISSIONS = [
   'attendance:write',
   'access_codes:read',
   'checkout:write',
+  'webhooks:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -37,6 +38,8 @@ export const MATRIX: Record<Permission, readonly Purpose[]> = {
   'attendance:write': ['coursepro_integration', 'flow_api'],
   'access_codes:read': ['innovatise_bridge', 'coursepro_integration', 'flow_api'],
   'checkout:write': ['innovatise_bridge', 'coursepro_integration', 'flow_api'],
+  // Every purpose may subscribe to the events it may read (CONTRACT §8).
+  'webhooks:manage': ['import_members', 'innovatise_bridge', 'coursepro_integration', 'flow_api'],
 };
 
 const GRANTS: Record<Purpose, ReadonlySet<Permission>> = Object.fromEntries(

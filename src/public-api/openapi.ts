@@ -1,5 +1,6 @@
 import { ERROR_CODES, ERROR_STATUS, TITLES, type ErrorCode } from '../kernel/errors.js';
 import { OPERATIONS, TAGS } from './operations.js';
+import { openApiWebhooks } from '../webhooks/openapi-webhooks.js';
 
 /* The OpenAPI documents, finished from what @fastify/swagger derives from the route schemas: everything
  * the server sends around the bodies (problem+json errors, rate-limit and other headers, the statuses
@@ -238,9 +239,13 @@ export function buildDocuments(generated: Json, opts: { testProvider: boolean })
     prune(doc);
     return doc;
   };
+  const publicDoc = part('FLOW public API', (p) => p.startsWith('/v1/') && !isTestProvider(p));
+  // The events the API pushes (CONTRACT §8), in both documents that describe /v1.
+  all.webhooks = openApiWebhooks();
+  publicDoc.webhooks = openApiWebhooks();
   return {
     all,
-    public: part('FLOW public API', (p) => p.startsWith('/v1/') && !isTestProvider(p)),
+    public: publicDoc,
     admin: part('FLOW admin API (staff console)', (p) => p.startsWith('/admin/')),
     testProvider: opts.testProvider ? part('FLOW test payment provider', isTestProvider) : undefined,
   };

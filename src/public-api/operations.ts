@@ -73,6 +73,17 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'GET /v1/checkout/sessions/{id}': { id: 'getCheckoutSession', params: { id: 'cs_4fTq9aP2xW7mZ1bCkLm3Qd' } },
   'POST /v1/checkout/test-provider/mandates/{id}/confirm': { id: 'confirmTestMandate', tags: ['Test payment provider'], params: { id: 'tp_md_3kTq9aP2xW7mZ1bC' } },
   'POST /v1/checkout/test-provider/mandates/{id}/fail': { id: 'failTestMandate', tags: ['Test payment provider'], params: { id: 'tp_md_3kTq9aP2xW7mZ1bC' } },
+  'GET /v1/webhook-endpoints': { id: 'listWebhookEndpoints' },
+  'POST /v1/webhook-endpoints': {
+    id: 'createWebhookEndpoint',
+    headers: { 201: { Location: true, 'Cache-Control': true } },
+    example: { url: 'https://hooks.example.com/flow', events: ['member.created', 'member.updated'], description: 'CRM sync' },
+  },
+  'GET /v1/webhook-endpoints/{id}': { id: 'getWebhookEndpoint', params: { id: 'we_3kTq9aP2xW7mZ1bC' } },
+  'PATCH /v1/webhook-endpoints/{id}': { id: 'updateWebhookEndpoint', params: { id: 'we_3kTq9aP2xW7mZ1bC' }, example: { status: 'paused' } },
+  'DELETE /v1/webhook-endpoints/{id}': { id: 'deleteWebhookEndpoint', params: { id: 'we_3kTq9aP2xW7mZ1bC' } },
+  'POST /v1/webhook-endpoints/{id}/roll-secret': { id: 'rollWebhookEndpointSecret', headers: { 200: { 'Cache-Control': true } }, params: { id: 'we_3kTq9aP2xW7mZ1bC' } },
+  'POST /v1/webhook-endpoints/{id}/test': { id: 'sendWebhookTestEvent', params: { id: 'we_3kTq9aP2xW7mZ1bC' } },
   'POST /v1/keys/revoke-leaked': { id: 'revokeLeakedKeys', example: { keys: ['flow_0000000000AB_0000000000000000000000000000000000000000'] } },
 
   'POST /admin/v1/session': {
@@ -97,6 +108,12 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'GET /admin/v1/expiring-keys': { id: 'listExpiringApiKeys' },
   'GET /admin/v1/audit-events': { id: 'listAuditEvents' },
   'POST /admin/v1/logos': { id: 'uploadLogo' },
+  'GET /admin/v1/api-keys/{id}/webhook-endpoints': { id: 'listApiKeyWebhookEndpoints' },
+  'PATCH /admin/v1/webhook-endpoints/{id}': { id: 'adminUpdateWebhookEndpoint', example: { status: 'enabled' } },
+  'DELETE /admin/v1/webhook-endpoints/{id}': { id: 'adminDeleteWebhookEndpoint' },
+  'GET /admin/v1/webhook-endpoints/{id}/deliveries': { id: 'listWebhookDeliveries' },
+  'POST /admin/v1/webhook-endpoints/{id}/test': { id: 'adminSendWebhookTestEvent' },
+  'POST /admin/v1/webhook-deliveries/{id}/redeliver': { id: 'redeliverWebhookDelivery' },
 };
 
 /** The tags of the documents, in reading order, each with its description. */
@@ -110,8 +127,10 @@ export const TAGS: Array<{ name: string; description: string; group: 'Public API
   { name: 'Attendance', group: 'Public API', description: 'Class and course attendance recorded by the booking system.' },
   { name: 'Member imports', group: 'Public API', description: 'Bulk member imports from CSV, JSON or NDJSON, run as jobs, with a CSV report of rejected rows.' },
   { name: 'Checkout', group: 'Public API', description: 'Hosted, branded checkout sessions: send the customer to `url`, read the outcome.' },
+  { name: 'Webhooks', group: 'Public API', description: 'Signed events pushed to the key’s own endpoints (Standard Webhooks): member, membership, attendance, checkout, import and key events the purpose may read.' },
   { name: 'Test payment provider', group: 'Test payment provider', description: 'Only while the built-in test payment provider is in use: decide pending Direct Debit mandates as the bank would.' },
   { name: 'Admin: session', group: 'Admin API', description: 'Staff sign-in for the console (cookie session + X-CSRF-Token).' },
   { name: 'Admin: API keys', group: 'Admin API', description: 'The key lifecycle: create, list, update, roll, revoke, usage; checkout logos.' },
   { name: 'Admin: audit', group: 'Admin API', description: 'The environment’s audit trail.' },
+  { name: 'Admin: webhooks', group: 'Admin API', description: 'A key’s webhook endpoints, their delivery log (30 days), redelivery and test events.' },
 ];

@@ -95,7 +95,8 @@ describe('every /v1 answer conforms to the served OpenAPI document', () => {
   };
 
   beforeAll(async () => {
-    t = await buildTestApp();
+    // Webhook URLs in the examples are not resolved (no DNS in tests): the address rules are tested in test/webhooks.
+    t = await buildTestApp({ config: { webhookAllowPrivate: true } });
     await seedPublicApi(t.deps, await t.deps.environments.get('demo'));
     doc = (await t.app.inject({ url: '/openapi.json', headers: { host: 'flow.test' } })).json();
     ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false });
@@ -188,6 +189,24 @@ describe('every /v1 answer conforms to the served OpenAPI document', () => {
     await call('POST', `/v1/checkout/test-provider/mandates/${first}/confirm`, { key: k }); // already decided: 409
     await call('POST', `/v1/checkout/test-provider/mandates/${second}/fail`, { key: k });
     await call('POST', '/v1/checkout/test-provider/mandates/tp_md_missing/fail', { key: k });
+    // Webhooks
+    await call('GET', '/v1/webhook-endpoints', { key: k });
+    await call('GET', '/v1/webhook-endpoints');
+    const endpoint = await call('POST', '/v1/webhook-endpoints', { key: k, payload: example('POST /v1/webhook-endpoints') });
+    expect(endpoint.statusCode, endpoint.body).toBe(201);
+    const we = endpoint.json().id as string;
+    expect((await call('POST', '/v1/webhook-endpoints', { key: keys.importer, payload: example('POST /v1/webhook-endpoints') })).statusCode).toBe(403);
+    await call('POST', '/v1/webhook-endpoints', { key: k, payload: { url: 'https://hooks.example.com/x', events: [] } });
+    await call('GET', `/v1/webhook-endpoints/${we}`, { key: k });
+    await call('GET', `/v1/webhook-endpoints/${we}`, { key: keys.importer });
+    await call('PATCH', `/v1/webhook-endpoints/${we}`, { key: k, payload: example('PATCH /v1/webhook-endpoints/{id}') });
+    await call('PATCH', `/v1/webhook-endpoints/${we}`, { key: k, payload: {} });
+    await call('POST', `/v1/webhook-endpoints/${we}/roll-secret`, { key: k });
+    await call('POST', '/v1/webhook-endpoints/we_missing/roll-secret', { key: k });
+    await call('POST', `/v1/webhook-endpoints/${we}/test`, { key: k });
+    await call('POST', '/v1/webhook-endpoints/we_missing/test', { key: k });
+    await call('DELETE', `/v1/webhook-endpoints/${we}`, { key: k });
+    await call('DELETE', `/v1/webhook-endpoints/${we}`, { key: k });
 
     expect(problems).toEqual([]);
     // Every /v1 operation of the document was driven to a success and to an error.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
-import { MATRIX, PURPOSES, grants, type Permission } from '../../src/kernel/permissions.js';
+import { MATRIX, PURPOSES, grants, type Permission, type Purpose } from '../../src/kernel/permissions.js';
 import type { TestApp } from '../helpers.js';
 import { apiWorld, auth, type ApiWorld } from '../world.js';
 
@@ -10,8 +10,8 @@ interface Operation {
   permission: Permission;
   /** OpenAPI path template, to prove every documented operation is in this table. */
   path: string;
-  method: 'GET' | 'POST' | 'PATCH';
-  request: (w: ApiWorld, t: TestApp, n: number) => Promise<{ url: string; payload?: unknown; headers?: Record<string, string> }>;
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  request: (w: ApiWorld, t: TestApp, n: number, purpose: Purpose) => Promise<{ url: string; payload?: unknown; headers?: Record<string, string> }>;
   invalid?: { payload: unknown; headers?: Record<string, string> };
 }
 
@@ -70,14 +70,43 @@ const OPERATIONS: Operation[] = [
   },
   { name: 'poll import', permission: 'members:import', method: 'GET', path: '/v1/member-imports/{id}', request: async (w) => ({ url: `/v1/member-imports/${importId.get(w.env.id)}` }) },
   { name: 'import errors', permission: 'members:import', method: 'GET', path: '/v1/member-imports/{id}/errors', request: async (w) => ({ url: `/v1/member-imports/${importId.get(w.env.id)}/errors` }) },
+  { name: 'list webhook endpoints', permission: 'webhooks:manage', method: 'GET', path: '/v1/webhook-endpoints', request: async () => ({ url: '/v1/webhook-endpoints' }) },
+  {
+    name: 'create webhook endpoint',
+    permission: 'webhooks:manage',
+    method: 'POST',
+    path: '/v1/webhook-endpoints',
+    request: async () => ({ url: '/v1/webhook-endpoints', payload: { url: 'https://hooks.example.com/matrix', events: ['api_key.revoked'] } }),
+    invalid: { payload: { url: 42, events: ['api_key.revoked'] } },
+  },
+  { name: 'get webhook endpoint', permission: 'webhooks:manage', method: 'GET', path: '/v1/webhook-endpoints/{id}', request: async (w, t, _n, p) => ({ url: `/v1/webhook-endpoints/${await endpointOf(w, t, p)}` }) },
+  {
+    name: 'update webhook endpoint',
+    permission: 'webhooks:manage',
+    method: 'PATCH',
+    path: '/v1/webhook-endpoints/{id}',
+    request: async (w, t, _n, p) => ({ url: `/v1/webhook-endpoints/${await endpointOf(w, t, p)}`, payload: { status: 'paused' } }),
+    invalid: { payload: { status: 'nope' } },
+  },
+  { name: 'delete webhook endpoint', permission: 'webhooks:manage', method: 'DELETE', path: '/v1/webhook-endpoints/{id}', request: async (w, t, _n, p) => ({ url: `/v1/webhook-endpoints/${await endpointOf(w, t, p)}` }) },
+  { name: 'roll webhook secret', permission: 'webhooks:manage', method: 'POST', path: '/v1/webhook-endpoints/{id}/roll-secret', request: async (w, t, _n, p) => ({ url: `/v1/webhook-endpoints/${await endpointOf(w, t, p)}/roll-secret` }) },
+  { name: 'send webhook test event', permission: 'webhooks:manage', method: 'POST', path: '/v1/webhook-endpoints/{id}/test', request: async (w, t, _n, p) => ({ url: `/v1/webhook-endpoints/${await endpointOf(w, t, p)}/test` }) },
 ];
 const importId = new Map<string, string>();
+
+/** A new webhook endpoint of the purpose's key (every purpose holds webhooks:manage and may receive its own key's events). */
+async function endpointOf(w: ApiWorld, t: TestApp, purpose: Purpose): Promise<string> {
+  const res = await t.app.inject({ method: 'POST', url: '/v1/webhook-endpoints', headers: auth(w.keys[purpose]), payload: { url: 'https://hooks.example.com/matrix', events: ['api_key.expiring'] } });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json().id as string;
+}
 
 describe('purpose × operation matrix (generated from MATRIX)', () => {
   let t: TestApp;
   let w: ApiWorld;
   beforeAll(async () => {
-    ({ t, w } = await apiWorld());
+    // Webhook URLs are not resolved here (no DNS in tests): the address rules are tested in test/webhooks.
+    ({ t, w } = await apiWorld('flow_api', { config: { webhookAllowPrivate: true } }));
     const { Readable } = await import('node:stream');
     const job = await t.deps.imports.accept(w.env.id, null, 'csv', Readable.from(['first_name,last_name,email\nX,Y,bad\n']), true);
     importId.set(w.env.id, job.id);
@@ -109,7 +138,7 @@ describe('purpose × operation matrix (generated from MATRIX)', () => {
     for (const purpose of PURPOSES) {
       const granted = grants(purpose, op.permission);
       it(`${purpose} → ${op.name}: ${granted ? '2xx' : '403 permission_denied'}`, async () => {
-        const req = await op.request(w, t, ++n);
+        const req = await op.request(w, t, ++n, purpose);
         if (granted) {
           const res = await t.app.inject({ method: op.method, url: req.url, payload: req.payload as string, headers: { ...auth(w.keys[purpose]), ...req.headers } });
           expect(res.statusCode, res.body).toBeGreaterThanOrEqual(200);
