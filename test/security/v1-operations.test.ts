@@ -32,7 +32,8 @@ interface V1Operation {
   open: boolean;
 }
 
-const t: TestApp = await buildTestApp();
+// Webhook endpoint URLs are not resolved here (no DNS in tests): the address rules are tested in test/webhooks.
+const t: TestApp = await buildTestApp({ config: { webhookAllowPrivate: true } });
 afterAll(() => t.close());
 const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as Json;
 
@@ -257,6 +258,17 @@ const OWNED: Record<string, (w: ApiWorld) => Promise<string>> = {
     return job.id as string;
   },
   '/v1/checkout/sessions/{id}': checkoutSession,
+  // An endpoint belongs to the key that made it: the key the suite calls with (the first purpose holding webhooks:manage).
+  '/v1/webhook-endpoints/{id}': async (w) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/webhook-endpoints',
+      headers: { ...auth(w.keys[holder('webhooks:manage')]), 'content-type': 'application/json' },
+      payload: JSON.stringify({ url: 'http://127.0.0.1:9/hook', events: ['api_key.revoked'] }),
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return (res.json() as Json).id as string;
+  },
   '/v1/checkout/test-provider/mandates/{id}': async (w) => {
     const id = await checkoutSession(w);
     const paid = await payByDirectDebit(t, id);
