@@ -2,20 +2,17 @@ import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 import { openStore, type Store } from './db/client.js';
 import { migrate } from './db/migrate.js';
-import { createAuditRepository } from './audit/audit.repository.js';
+import { createUnitOfWork } from './db/unit-of-work.js';
+import { bindRepositories } from './repositories.js';
 import { createAuditService } from './audit/audit.service.js';
 import { createCheckout } from './checkout/checkout.wiring.js';
 import { createEnvironmentsRepository } from './environments/environments.repository.js';
 import { createEnvironmentsService } from './environments/environments.service.js';
 import { createKeyChangeFollower } from './keys/key-changes.follower.js';
-import { createKeyChangesRepository } from './keys/key-changes.repository.js';
-import { createKeysRepository } from './keys/keys.repository.js';
 import { createKeysService } from './keys/keys.service.js';
 import { createUsageRecorder } from './keys/usage-recorder.js';
 import { createVerifier } from './keys/verifier.js';
-import { createLeakedRepository } from './keys/leaked.repository.js';
 import { createLeakedKeysService } from './keys/leaked.service.js';
-import { createExpiryRepository } from './expiry/expiry.repository.js';
 import { createExpiryService } from './expiry/expiry.service.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createLogosRepository } from './logos/logos.repository.js';
@@ -48,9 +45,12 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     ? await (await import('./shared/redis-state.js')).createRedisState(config.redisUrl, logger, { prefix: config.redisPrefix }) : createMemoryState();
   const metrics = createMetrics();
   const { db } = store;
+  // Every repository once, on the database; the unit of work binds the same set to each transaction.
+  const repos = bindRepositories(db, { clock, dialect: store.dialect });
+  const unitOfWork = createUnitOfWork(db, (ex) => bindRepositories(ex, { clock, dialect: store.dialect }));
 
-  const keysRepo = createKeysRepository(db);
-  const keyChanges = createKeyChangesRepository(db, store.dialect);
+  const keysRepo = repos.keys;
+  const keyChanges = repos.keyChanges;
   // Every node follows the store's change feed (started by the server): revocations by any writer reach it.
   const keyFeed = createKeyChangeFollower({
     repo: keyChanges,
@@ -68,30 +68,29 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     flushMs: opts.usageFlushMs ?? 5000,
     onError: (err) => logger.warn({ err }, 'usage flush failed; will retry'),
   });
-  const audit = createAuditService({ repo: createAuditRepository(db), clock });
+  const audit = createAuditService({ repo: repos.audit });
   const environments = createEnvironmentsService({ repo: createEnvironmentsRepository(db), clock });
   const staff = createStaffService({ repo: createStaffRepository(db), clock, shared });
   const logos = createLogosService({ repo: createLogosRepository(db), clock });
-  const keys = createKeysService({ repo: keysRepo, clock, audit, environments, logos, staff, changes: keyChanges, invalidate: (id) => verifier.invalidate(id) });
+  const keys = createKeysService({ repo: keysRepo, store: unitOfWork, clock, environments, logos, staff, invalidate: (id) => verifier.invalidate(id) });
   const leaked = createLeakedKeysService({
-    repo: createLeakedRepository(db),
-    audit,
+    repo: repos.leaked,
+    store: unitOfWork,
     clock,
-    changes: keyChanges,
     invalidate: (id) => verifier.invalidate(id),
     onRevoked: (n) => metrics.leakedRevoked(n),
   });
   const expiry = createExpiryService({
-    repo: createExpiryRepository(db),
-    audit,
+    repo: repos.expiry,
+    store: unitOfWork,
     clock,
     environments,
     onWarned: (n) => metrics.expiryWarnings(n),
     onError: (err) => logger.warn({ err }, 'expiry check failed; will retry'),
   });
 
-  const publicApi = createPublicApi({ db, clock, audit, logger, dataDir: config.dataDir, publicUrl: config.publicUrl, metrics });
-  const checkout = createCheckout({ db, clock, audit, environments, logos, members: publicApi.members, memberships: publicApi.memberships });
+  const publicApi = createPublicApi({ db, repos, unitOfWork, clock, logger, dataDir: config.dataDir, publicUrl: config.publicUrl, metrics });
+  const checkout = createCheckout({ db, repos, unitOfWork, clock, environments, logos, members: publicApi.members, memberships: publicApi.memberships });
 
   return {
     ...publicApi,
@@ -99,6 +98,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     clock,
     logger,
     store,
+    repos,
+    unitOfWork,
     shared,
     verifier,
     keyFeed,

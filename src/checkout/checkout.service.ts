@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sameSecret } from '../kernel/crypto.js';
-import type { Kysely } from 'kysely';
-import type { Actor, AuditService } from '../audit/audit.service.js';
-import type { Database } from '../db/schema.js';
+import type { Actor, AuditRepository } from '../audit/audit.repository.js';
+import type { UnitOfWork } from '../db/unit-of-work.js';
 import { AppError, invalid, type FieldError } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import { randomBase62 } from '../kernel/base62.js';
@@ -76,6 +75,15 @@ function addMonths(date: string, months: number): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** What a checkout transaction holds. */
+export interface CheckoutTx {
+  checkout: CheckoutRepository;
+  members: MembersRepository;
+  sites: SitesRepository;
+  memberships: MembershipsRepository;
+  audit: AuditRepository;
+}
+
 /**
  * Checkout sessions: created by an integration's key, paid on the hosted page through a PaymentProvider,
  * completed exactly once (compare-and-set on status + attempt inside the transaction that creates or links the
@@ -86,16 +94,16 @@ export function createCheckoutService(deps: {
   provider: PaymentProvider;
   membershipTypes: MembershipTypesRepository;
   sites: SitesRepository;
-  membersRepo: MembersRepository;
-  membershipsRepo: MembershipsRepository;
-  members: Pick<MembersService, 'create'>;
-  memberships: Pick<MembershipsService, 'create' | 'setStatus'>;
+  /** Completion and mandate decisions commit whole: the session, its payment, the member, the membership, audit. */
+  store: UnitOfWork<CheckoutTx>;
+  /** The owners of members and memberships: checkout creates and changes them only through their rules. */
+  members: Pick<MembersService, 'find' | 'matchOrCreateIn'>;
+  memberships: Pick<MembershipsService, 'createIn' | 'setStatusIn' | 'cancelIn'>;
   environments: { findById(id: string): Promise<{ timeZone: string } | undefined> };
   logos: Pick<LogosService, 'find'>;
-  audit: AuditService;
   clock: Clock;
 }) {
-  const { repo, provider, clock, audit } = deps;
+  const { repo, provider, clock, store } = deps;
 
   function effectiveStatus(s: CheckoutSessionRow, now = clock.now()): SessionView['status'] {
     return s.status === 'open' && s.expiresAt <= now.toISOString() ? 'expired' : s.status;
@@ -138,7 +146,7 @@ export function createCheckoutService(deps: {
   async function pageModel(s: CheckoutSessionRow): Promise<PageModel> {
     let member: PageModel['member'] = null;
     if (s.customerMemberId) {
-      const m = await deps.membersRepo.find(s.customerMemberId, s.environmentId);
+      const m = await deps.members.find(s.environmentId, s.customerMemberId);
       if (m) member = { firstName: m.firstName, lastName: m.lastName, memberNumber: m.memberNumber };
     }
     const item = JSON.parse(s.item) as CheckoutItem;
@@ -168,28 +176,16 @@ export function createCheckoutService(deps: {
    * The member a completed checkout is for: the named member; else an existing member with the same email and
    * name (exactly one, so families sharing an email are never merged); else a new member.
    */
-  async function memberFor(trx: Kysely<Database>, s: CheckoutSessionRow, details: CustomerDetails | null, actor: Actor): Promise<{ member: Member; created: boolean }> {
-    const env = s.environmentId;
+  async function memberFor(tx: CheckoutTx, s: CheckoutSessionRow, details: CustomerDetails | null, actor: Actor): Promise<Member> {
     if (s.customerMemberId) {
-      const m = await deps.membersRepo.find(s.customerMemberId, env, trx);
+      const m = await tx.members.find(s.customerMemberId, s.environmentId);
       if (!m) throw new AppError('conflict', 'The member this checkout was for no longer exists.');
-      return { member: m, created: false };
+      return m;
     }
     if (!details) throw new AppError('internal', 'checkout completed without customer details');
-    const emailLower = details.email.toLowerCase();
-    const same = ((await deps.membersRepo.byEmails(env, [emailLower], trx)).get(emailLower) ?? []).filter(
-      (m) => m.firstName.toLowerCase() === details.firstName.toLowerCase() && m.lastName.toLowerCase() === details.lastName.toLowerCase(),
-    );
-    if (same.length === 1) return { member: same[0], created: false };
-    // By the members service's rules (member number, home-site check, audit), inside this transaction; the site
-    // the member joined at becomes their home site.
-    const member = await deps.members.create(
-      env,
-      { firstName: details.firstName, lastName: details.lastName, email: details.email, dateOfBirth: details.dateOfBirth, phone: details.phone, marketingOptIn: details.marketingOptIn, homeSiteId: s.siteId },
-      actor,
-      trx,
-    );
-    return { member, created: true };
+    // The members service's matching and rules, inside this transaction; the site joined at becomes the home site.
+    const { firstName, lastName, email, dateOfBirth, phone, marketingOptIn } = details;
+    return (await deps.members.matchOrCreateIn(tx, s.environmentId, { firstName, lastName, email, dateOfBirth: dateOfBirth ?? undefined, phone: phone ?? undefined, marketingOptIn, homeSiteId: s.siteId }, actor)).member;
   }
 
   /**
@@ -202,18 +198,19 @@ export function createCheckoutService(deps: {
     const item = JSON.parse(s.item) as CheckoutItem;
     const actor: Actor = { type: 'public', id: s.id, label: 'hosted checkout', ip: null };
     try {
-      await repo.transaction(async (trx) => {
+      await store.transaction(async (tx) => {
         const now = clock.now().toISOString();
         // Compare-and-set first: a second completion stops here, before writing anything.
-        if (!(await repo.complete(trx, s.id, attempt, { now }))) throw new AlreadyCompleted();
+        if (!(await tx.checkout.complete(s.id, attempt, { now }))) throw new AlreadyCompleted();
         if (existingPayment) {
-          if (!(await repo.setPaymentStatus(payment.id, 'requires_action', payment.status, now, null, trx))) throw new AlreadyCompleted();
+          if (!(await tx.checkout.setPaymentStatus(payment.id, 'requires_action', payment.status, now, null))) throw new AlreadyCompleted();
         } else {
-          await repo.insertPayment(payment, trx);
+          await tx.checkout.insertPayment(payment);
         }
-        const { member } = await memberFor(trx, s, details, actor);
+        const member = await memberFor(tx, s, details, actor);
         const startDate = dateIn(clock.now(), env?.timeZone ?? 'Europe/London');
-        const membership = await deps.memberships.create(
+        const membership = await deps.memberships.createIn(
+          tx,
           s.environmentId,
           {
             memberId: member.id,
@@ -226,20 +223,17 @@ export function createCheckoutService(deps: {
             source: 'checkout',
           },
           actor,
-          trx,
         );
-        await repo.attachResult(trx, s.id, { memberId: member.id, membershipId: membership.id, paymentId: payment.id });
-        await audit.record(
+        await tx.checkout.attachResult(s.id, { memberId: member.id, membershipId: membership.id, paymentId: payment.id });
+        await tx.audit.record(
           {
             environmentId: s.environmentId,
             actor,
             action: 'checkout.completed',
             targetType: 'checkout_session',
             targetId: s.id,
-            changes: { memberId: member.id, membershipId: membership.id, paymentId: payment.id, method: payment.method, paymentStatus: payment.status, amountPence: payment.amountPence },
-          },
-          trx,
-        );
+          changes: { memberId: member.id, membershipId: membership.id, paymentId: payment.id, method: payment.method, paymentStatus: payment.status, amountPence: payment.amountPence },
+        });
       });
       return true;
     } catch (err) {
@@ -301,7 +295,7 @@ export function createCheckoutService(deps: {
 
   async function customerName(s: CheckoutSessionRow, form: CheckedForm): Promise<{ firstName: string; lastName: string; email: string }> {
     if (form.customer) return form.customer;
-    const m = s.customerMemberId ? await deps.membersRepo.find(s.customerMemberId, s.environmentId) : undefined;
+    const m = s.customerMemberId ? await deps.members.find(s.environmentId, s.customerMemberId) : undefined;
     return { firstName: m?.firstName ?? '', lastName: m?.lastName ?? '', email: m?.email ?? '' };
   }
 
@@ -359,7 +353,7 @@ export function createCheckoutService(deps: {
       if (c.memberId !== undefined) {
         if (c.firstName !== undefined || c.lastName !== undefined || c.email !== undefined) {
           errors.push({ path: 'customer', message: 'give either memberId or firstName, lastName and email, not both' });
-        } else if (!(await deps.membersRepo.find(c.memberId, envId))) {
+        } else if (!(await deps.members.find(envId, c.memberId))) {
           errors.push({ path: 'customer.memberId', message: 'is not a member of this environment' });
         } else memberId = c.memberId;
       } else {
@@ -522,18 +516,16 @@ export function createCheckoutService(deps: {
       if (!payment || payment.method !== 'direct_debit') return undefined;
       const s = await repo.find(payment.checkoutSessionId, environmentId);
       if (!s) return undefined;
-      await repo.transaction(async (trx) => {
+      await store.transaction(async (tx) => {
         const now = clock.now().toISOString();
-        if (!(await repo.setPaymentStatus(payment.id, 'pending', outcome === 'active' ? 'succeeded' : 'failed', now, outcome === 'failed' ? 'The Direct Debit mandate failed.' : null, trx))) return;
-        const ms = s.membershipId ? await deps.membershipsRepo.find(s.membershipId, environmentId, trx) : undefined;
+        if (!(await tx.checkout.setPaymentStatus(payment.id, 'pending', outcome === 'active' ? 'succeeded' : 'failed', now, outcome === 'failed' ? 'The Direct Debit mandate failed.' : null))) return;
+        const ms = s.membershipId ? await tx.memberships.find(s.membershipId, environmentId) : undefined;
+        // The memberships service owns status changes: a mandate decides a pending membership through it.
         if (ms && ms.status === 'pending') {
-          if (outcome === 'active') await deps.memberships.setStatus(environmentId, ms.id, 'active', actor, trx);
-          else {
-            const seq = await deps.membershipsRepo.nextSeq(trx, environmentId);
-            await deps.membershipsRepo.update({ ...ms, status: 'cancelled', cancelledAt: now, cancelReason: 'Direct Debit mandate failed', seq, updatedAt: now }, trx);
-          }
+          if (outcome === 'active') await deps.memberships.setStatusIn(tx, environmentId, ms.id, 'active', actor);
+          else await deps.memberships.cancelIn(tx, environmentId, ms.id, 'Direct Debit mandate failed', actor);
         }
-        await audit.record({ environmentId, actor, action: `checkout.mandate_${outcome}`, targetType: 'checkout_session', targetId: s.id, changes: { paymentId: payment.id, mandateId: mandateRef } }, trx);
+        await tx.audit.record({ environmentId, actor, action: `checkout.mandate_${outcome}`, targetType: 'checkout_session', targetId: s.id, changes: { paymentId: payment.id, mandateId: mandateRef } });
       });
       return s.id;
     },

@@ -6,14 +6,16 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Database } from '../db/schema.js';
+import type { Actor, AuditRepository } from '../audit/audit.repository.js';
+import { SYSTEM_ACTOR } from '../audit/audit.service.js';
+import type { UnitOfWork } from '../db/unit-of-work.js';
 import { AppError, invalid } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
-import { BASE62, toBase62 } from '../kernel/base62.js';
 import type { IdempotencyService, StoredAnswer } from '../idempotency/idempotency.service.js';
-import type { ExternalRef, Member, MembersRepository } from '../members/members.repository.js';
+import { refKey } from '../members/member-rules.js';
+import type { MembersRepository } from '../members/members.repository.js';
+import type { MembersService } from '../members/members.service.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { dateIn, type Clock } from '../kernel/time.js';
 import { validateRow, type RowError, type ValidRow } from './import-fields.js';
@@ -108,71 +110,9 @@ function aliveElsewhere(holder: string | null, me: string): boolean {
 /** Thrown (rolling the batch back) when another process has claimed the job: this one stops touching it. */
 class LostClaim extends Error {}
 
-/**
- * Ids for members created by an import: the usual `mem_` + 16 base62 characters, but the first 9 encode the
- * time (ms) and a sequence, so a big import appends to the primary-key index instead of writing all over it.
- * The last 7 are random; ids are never a secret (another environment's id still answers 404).
- */
-function importIds(n: number, now: number): string[] {
-  const random = randomBytes(n * 8);
-  const out: string[] = new Array<string>(n);
-  for (let i = 0; i < n; i++) {
-    const head = toBase62(now * 1024 + (i % 1024), 9);
-    let tail = '';
-    for (let k = 0; k < 7; k++) tail += BASE62[random[i * 8 + k] % 62];
-    out[i] = `mem_${head}${tail}`;
-  }
-  return out;
-}
-
-function genNumber(n: number): string {
-  return `M${String(n).padStart(7, '0')}`;
-}
-
-function refKey(r: ExternalRef): string {
-  return `${r.system}\u0000${r.id}`;
-}
-
-/** The member a row describes, merged over the matched member (undefined row fields keep the member's values). */
-function merge(m: Member, r: ValidRow): Member {
-  const refs = [...m.externalRefs];
-  for (const ref of r.refs) if (!refs.some((x) => x.system === ref.system && x.id === ref.id)) refs.push(ref);
-  return {
-    ...m,
-    firstName: r.firstName,
-    lastName: r.lastName,
-    email: r.email,
-    memberNumber: r.memberNumber ?? m.memberNumber,
-    dateOfBirth: r.dateOfBirth ?? m.dateOfBirth,
-    phone: r.phone ?? m.phone,
-    address: {
-      line1: r.addressLine1 ?? m.address.line1,
-      line2: r.addressLine2 ?? m.address.line2,
-      town: r.town ?? m.address.town,
-      postcode: r.postcode ?? m.address.postcode,
-    },
-    homeSiteId: r.homeSiteId ?? m.homeSiteId,
-    marketingOptIn: r.marketingOptIn ?? m.marketingOptIn,
-    externalRefs: refs,
-  };
-}
-
-function sameMember(a: Member, b: Member): boolean {
-  return (
-    a.firstName === b.firstName &&
-    a.lastName === b.lastName &&
-    a.email === b.email &&
-    a.memberNumber === b.memberNumber &&
-    a.dateOfBirth === b.dateOfBirth &&
-    a.phone === b.phone &&
-    a.address.line1 === b.address.line1 &&
-    a.address.line2 === b.address.line2 &&
-    a.address.town === b.address.town &&
-    a.address.postcode === b.address.postcode &&
-    a.homeSiteId === b.homeSiteId &&
-    a.marketingOptIn === b.marketingOptIn &&
-    a.externalRefs.length === b.externalRefs.length
-  );
+/** Who an import's changes are audited as: the API key that started it, or the operator's CLI (the system). */
+function importActor(job: ImportJob): Actor {
+  return job.apiKeyId ? { type: 'api_key', id: job.apiKeyId, label: null, ip: null } : SYSTEM_ACTOR;
 }
 
 /**
@@ -182,7 +122,9 @@ function sameMember(a: Member, b: Member): boolean {
  */
 export function createImportsService(deps: {
   repo: ImportsRepository;
-  members: MembersRepository;
+  /** A batch commits whole: its members (through the members service), its row errors, the job's progress. */
+  store: UnitOfWork<{ imports: ImportsRepository; members: MembersRepository; audit: AuditRepository }>;
+  members: Pick<MembersService, 'applyBatch'>;
   siteIds: (environmentId: string) => Promise<Set<string>>;
   clock: Clock;
   logger: Logger;
@@ -193,7 +135,7 @@ export function createImportsService(deps: {
   /** Honours `Idempotency-Key` on imports (absent: keys are ignored, as for the CLI's in-process use). */
   idempotency?: Pick<IdempotencyService, 'runHashed' | 'recorded'>;
 }) {
-  const { repo, members, clock, logger } = deps;
+  const { repo, store, members, clock, logger } = deps;
   const options = { batchSize: 1000, maxJobsPerEnvironment: MAX_JOBS_PER_ENVIRONMENT, maxSpoolBytesPerEnvironment: MAX_SPOOL_BYTES_PER_ENVIRONMENT };
   /** Jobs of this process waiting to run, per environment, in arrival order. */
   const waiting = new Map<string, ImportJob[]>();
@@ -330,100 +272,22 @@ export function createImportsService(deps: {
     }
     const lastRow = items[items.length - 1].row;
 
-    const counted = await repo.transaction(async (trx: Kysely<Database>) => {
-      const env = job.environmentId;
-      // Locks the environment's member counter first: look-ups below then see every committed member write.
-      if (!job.dryRun) await members.nextSeq(trx, env, 0);
-      const byRef = await members.byExternalRefs(env, valid.flatMap((r) => r.refs), trx);
-      const byNumber = await members.byMemberNumbers(env, valid.flatMap((r) => (r.memberNumber !== undefined ? [r.memberNumber] : [])), trx);
-      const byEmail = await members.byEmails(env, valid.filter((r) => r.refs.length === 0 && r.memberNumber === undefined).map((r) => r.emailLower), trx);
-
-      const creates: Array<{ row: ValidRow }> = [];
-      const updates: Member[] = [];
-      let unchanged = 0;
-      for (const r of valid) {
-        const refMatches = new Map<string, Member>();
-        for (const ref of r.refs) {
-          const m = byRef.get(refKey(ref));
-          if (m) refMatches.set(m.id, m);
-        }
-        if (refMatches.size > 1) {
-          errors.push({ row: r.row, field: 'external_id', reason: 'the external references belong to different members' });
-          continue;
-        }
-        const numberHolder = r.memberNumber !== undefined ? byNumber.get(r.memberNumber) : undefined;
-        let match: Member | undefined = [...refMatches.values()][0] ?? numberHolder;
-        if (match && numberHolder && numberHolder.id !== match.id) {
-          errors.push({ row: r.row, field: 'member_number', reason: `belongs to another member than external reference ${r.refs[0].system}:${r.refs[0].id}` });
-          continue;
-        }
-        if (!match && r.refs.length === 0 && r.memberNumber === undefined) {
-          const same = byEmail.get(r.emailLower) ?? [];
-          if (same.length > 1) {
-            errors.push({ row: r.row, field: 'email', reason: `matches ${same.length} members; give member_number or external_id to choose one` });
-            continue;
-          }
-          match = same[0];
-        }
-        if (!match) {
-          creates.push({ row: r });
-          continue;
-        }
-        const next = merge(match, r);
-        if (sameMember(match, next)) unchanged++;
-        else updates.push(next);
-      }
-
-      // Member numbers for new members without one: the generator's counter, skipping numbers already taken.
-      const needNumbers = creates.filter((c) => c.row.memberNumber === undefined).length;
-      const generated: string[] = [];
-      while (generated.length < needNumbers) {
-        const want = needNumbers - generated.length;
-        const first = await members.nextNumbers(trx, env, want);
-        const candidates = Array.from({ length: want }, (_, i) => genNumber(first + i));
-        const taken = await members.takenNumbers(env, candidates, trx);
-        generated.push(...candidates.filter((c) => !taken.has(c)));
-      }
-
-      const now = clock.now().toISOString();
-      if (!job.dryRun && creates.length + updates.length > 0) {
-        const firstSeq = await members.nextSeq(trx, env, creates.length + updates.length);
-        let seq = firstSeq;
-        let g = 0;
-        const ids = importIds(creates.length, Date.now());
-        const newMembers: Member[] = creates.map(({ row: r }, i) => ({
-          id: ids[i],
-          environmentId: env,
-          memberNumber: r.memberNumber ?? generated[g++],
-          firstName: r.firstName,
-          lastName: r.lastName,
-          email: r.email,
-          dateOfBirth: r.dateOfBirth ?? null,
-          phone: r.phone ?? null,
-          address: { line1: r.addressLine1 ?? null, line2: r.addressLine2 ?? null, town: r.town ?? null, postcode: r.postcode ?? null },
-          homeSiteId: r.homeSiteId ?? null,
-          marketingOptIn: r.marketingOptIn ?? false,
-          externalRefs: r.refs,
-          seq: seq++,
-          createdAt: now,
-          updatedAt: now,
-        }));
-        await members.insertMany(newMembers, trx);
-        for (const m of updates) await members.update({ ...m, seq: seq++, updatedAt: now }, trx);
-      }
-
+    const counted = await store.transaction(async (tx) => {
+      // Matching, merging, numbering and auditing are the members service's, a whole batch at a time.
+      const applied = await members.applyBatch(tx, job.environmentId, valid, { dryRun: job.dryRun, actor: importActor(job), changes: { importId: job.id } });
+      errors.push(...applied.errors);
       errors.sort((a, b) => a.row - b.row);
-      await repo.insertErrors(trx, job.id, job.counts.rejected + 1, errors);
+      await tx.imports.insertErrors(job.id, job.counts.rejected + 1, errors);
       job.counts.read += items.length;
-      job.counts.created += creates.length;
-      job.counts.updated += updates.length;
-      job.counts.unchanged += unchanged;
+      job.counts.created += applied.created;
+      job.counts.updated += applied.updated;
+      job.counts.unchanged += applied.unchanged;
       job.counts.rejected += errors.length;
       job.committedThroughRow = lastRow;
-      job.updatedAt = now;
+      job.updatedAt = clock.now().toISOString();
       // Conditional on still holding the job: if another process claimed it, the whole batch rolls back.
-      if (!(await repo.save(job, trx))) throw new LostClaim();
-      return { read: items.length, created: creates.length, updated: updates.length, unchanged, rejected: errors.length };
+      if (!(await tx.imports.save(job))) throw new LostClaim();
+      return { read: items.length, created: applied.created, updated: applied.updated, unchanged: applied.unchanged, rejected: errors.length };
     });
     // Counted once the batch is committed (a rolled-back batch counts nothing). Dry runs write nothing, so
     // they are not counted: the metric says what imports did to the member data.

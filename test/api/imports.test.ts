@@ -8,7 +8,6 @@ import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
 import { csvCell } from '../../src/imports/error-report.js';
 import { createImportsRepository } from '../../src/imports/imports.repository.js';
 import { createImportsService } from '../../src/imports/imports.service.js';
-import { createMembersRepository } from '../../src/members/members.repository.js';
 import { buildTestApp, type TestApp } from '../helpers.js';
 import { auth, makeWorld, type ApiWorld } from './fixtures.js';
 
@@ -246,7 +245,8 @@ describe('member imports', () => {
     // A second process on the same database and data directory starts at the same moment.
     const other = createImportsService({
       repo: createImportsRepository(db),
-      members: createMembersRepository(db),
+      store: t.deps.unitOfWork,
+      members: t.deps.members,
       siteIds: async () => new Set(),
       clock: t.clock,
       logger: t.deps.logger,
