@@ -6,7 +6,6 @@ import { createUnitOfWork } from './db/unit-of-work.js';
 import { bindRepositories } from './repositories.js';
 import { createAuditService } from './audit/audit.service.js';
 import { createCheckout } from './checkout/checkout.wiring.js';
-import { createEnvironmentsRepository } from './environments/environments.repository.js';
 import { createEnvironmentsService } from './environments/environments.service.js';
 import { createKeyChangeFollower } from './keys/key-changes.follower.js';
 import { createKeysService } from './keys/keys.service.js';
@@ -15,10 +14,8 @@ import { createVerifier } from './keys/verifier.js';
 import { createLeakedKeysService } from './keys/leaked.service.js';
 import { createExpiryService } from './expiry/expiry.service.js';
 import { createMetrics } from './metrics/metrics.js';
-import { createLogosRepository } from './logos/logos.repository.js';
 import { createLogosService } from './logos/logos.service.js';
 import { createMemoryState, type SharedState } from './shared/shared-state.js';
-import { createStaffRepository } from './staff/staff.repository.js';
 import { createStaffService } from './staff/staff.service.js';
 import { systemClock, type Clock } from './kernel/time.js';
 import { LOG_REDACT, logSerializers } from './http/logging.js';
@@ -69,9 +66,9 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     onError: (err) => logger.warn({ err }, 'usage flush failed; will retry'),
   });
   const audit = createAuditService({ repo: repos.audit });
-  const environments = createEnvironmentsService({ repo: createEnvironmentsRepository(db), clock });
-  const staff = createStaffService({ repo: createStaffRepository(db), clock, shared });
-  const logos = createLogosService({ repo: createLogosRepository(db), clock });
+  const environments = createEnvironmentsService({ repo: repos.environments, clock });
+  const staff = createStaffService({ repo: repos.staff, clock, shared });
+  const logos = createLogosService({ repo: repos.logos, clock });
   const keys = createKeysService({ repo: keysRepo, store: unitOfWork, clock, environments, logos, staff, invalidate: (id) => verifier.invalidate(id) });
   const leaked = createLeakedKeysService({
     repo: repos.leaked,
@@ -89,8 +86,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     onError: (err) => logger.warn({ err }, 'expiry check failed; will retry'),
   });
 
-  const publicApi = createPublicApi({ db, repos, unitOfWork, clock, logger, dataDir: config.dataDir, publicUrl: config.publicUrl, metrics });
-  const checkout = createCheckout({ db, repos, unitOfWork, clock, environments, logos, members: publicApi.members, memberships: publicApi.memberships });
+  const publicApi = createPublicApi({ repos, unitOfWork, clock, logger, dataDir: config.dataDir, publicUrl: config.publicUrl, metrics });
+  const checkout = createCheckout({ repos, unitOfWork, clock, environments, logos, members: publicApi.members, memberships: publicApi.memberships });
 
   return {
     ...publicApi,

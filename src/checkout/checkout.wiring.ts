@@ -1,5 +1,3 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
 import type { UnitOfWork } from '../db/unit-of-work.js';
 import type { LogosService } from '../logos/logos.service.js';
 import type { MembersService } from '../members/members.service.js';
@@ -10,7 +8,7 @@ import type { Clock } from '../kernel/time.js';
 import type { CheckoutRepository } from './checkout.repository.js';
 import { createCheckoutService, type CheckoutTx } from './checkout.service.js';
 import type { PaymentProvider } from './payment-provider.js';
-import { createTestMandatesRepository } from './test-provider.repository.js';
+import type { TestMandatesRepository } from './test-provider.repository.js';
 import { createTestProvider, type TestProvider } from './test-provider.js';
 
 /**
@@ -18,8 +16,7 @@ import { createTestProvider, type TestProvider } from './test-provider.js';
  * given — see docs/payments.md) and the service. Kept here so deps.ts needs one line.
  */
 export function createCheckout(deps: {
-  db: Kysely<Database>;
-  repos: { checkout: CheckoutRepository; membershipTypes: MembershipTypesRepository; sites: SitesRepository };
+  repos: { checkout: CheckoutRepository; membershipTypes: MembershipTypesRepository; sites: SitesRepository; testMandates: TestMandatesRepository };
   unitOfWork: UnitOfWork<CheckoutTx>;
   clock: Clock;
   environments: { findById(id: string): Promise<{ timeZone: string } | undefined> };
@@ -29,8 +26,8 @@ export function createCheckout(deps: {
   memberships: Pick<MembershipsService, 'createIn' | 'setStatusIn' | 'cancelIn'>;
   provider?: PaymentProvider;
 }) {
-  const { db, clock } = deps;
-  const testProvider: TestProvider | undefined = deps.provider ? undefined : createTestProvider({ repo: createTestMandatesRepository(db), clock });
+  const { clock } = deps;
+  const testProvider: TestProvider | undefined = deps.provider ? undefined : createTestProvider({ repo: deps.repos.testMandates, clock });
   const provider = deps.provider ?? (testProvider as TestProvider);
   const repo = deps.repos.checkout;
   const service = createCheckoutService({

@@ -1,16 +1,11 @@
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { createAccessCodesRepository } from '../access-codes/access-codes.repository.js';
 import { createAccessCodesService } from '../access-codes/access-codes.service.js';
 import { createAttendanceService } from '../attendance/attendance.service.js';
-import type { Database } from '../db/schema.js';
 import type { UnitOfWork } from '../db/unit-of-work.js';
 import type { Repos } from '../repositories.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { createIdempotencyRepository } from '../idempotency/idempotency.repository.js';
 import { createIdempotencyService } from '../idempotency/idempotency.service.js';
 import { createMembersService } from '../members/members.service.js';
-import { createMembershipTypesRepository } from '../membership-types/membership-types.repository.js';
 import { createMembershipTypesService } from '../membership-types/membership-types.service.js';
 import { createMembershipsService } from '../memberships/memberships.service.js';
 import { createSitesService } from '../sites/sites.service.js';
@@ -19,17 +14,17 @@ import path from 'node:path';
 import { createImportsService } from '../imports/imports.service.js';
 
 /** Wires the public API's services (sites, membership types, members, memberships, attendance, access codes, idempotency). */
-export function createPublicApi(deps: { db: Kysely<Database>; repos: Repos; unitOfWork: UnitOfWork<Repos>; clock: Clock; logger: Logger; dataDir: string; publicUrl?: string; metrics?: Pick<Metrics, 'importRows'> }) {
-  const { db, repos, unitOfWork: store, clock } = deps;
+export function createPublicApi(deps: { repos: Repos; unitOfWork: UnitOfWork<Repos>; clock: Clock; logger: Logger; dataDir: string; publicUrl?: string; metrics?: Pick<Metrics, 'importRows'> }) {
+  const { repos, unitOfWork: store, clock } = deps;
   const membersRepo = repos.members;
   const memberExists = async (environmentId: string, memberId: string) => (await membersRepo.find(memberId, environmentId)) !== undefined;
   const sites = createSitesService({ repo: repos.sites, clock });
-  const membershipTypes = createMembershipTypesService({ repo: createMembershipTypesRepository(db), clock });
+  const membershipTypes = createMembershipTypesService({ repo: repos.membershipTypes, clock });
   const members = createMembersService({ repo: membersRepo, store, clock });
   const memberships = createMembershipsService({ repo: repos.memberships, store, clock, memberExists });
   const attendance = createAttendanceService({ repo: repos.attendance, store, clock });
-  const accessCodes = createAccessCodesService({ repo: createAccessCodesRepository(db), clock, memberExists, hasActiveMembership: (e, m) => memberships.hasActive(e, m) });
-  const idempotency = createIdempotencyService({ repo: createIdempotencyRepository(db), clock });
+  const accessCodes = createAccessCodesService({ repo: repos.accessCodes, clock, memberExists, hasActiveMembership: (e, m) => memberships.hasActive(e, m) });
+  const idempotency = createIdempotencyService({ repo: repos.idempotency, clock });
   const imports = createImportsService({
     repo: repos.imports,
     store,
