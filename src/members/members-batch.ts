@@ -38,7 +38,8 @@ function bulkIds(n: number, now: number): string[] {
 
 /** The member fields a row gives (the audit event names them, as the API's do). */
 function fieldsOf(r: MemberRow): string[] {
-  return Object.keys(r).filter((k) => k !== 'row' && k !== 'emailLower' && r[k as keyof MemberRow] !== undefined && (k !== 'refs' || r.refs.length > 0));
+  const given = Object.keys(r).filter((k) => k !== 'row' && k !== 'emailLower' && r[k as keyof MemberRow] !== undefined && (k !== 'refs' || r.refs.length > 0));
+  return given.map((k) => (k === 'refs' ? 'externalRefs' : k));
 }
 
 /**
