@@ -3,54 +3,37 @@ import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 import { openStore, type Store } from './db/client.js';
 import { migrate } from './db/migrate.js';
-import { createAuditRepository } from './audit/audit.repository.js';
+import { createUnitOfWork } from './db/unit-of-work.js';
+import { bindRepositories } from './repositories.js';
 import { createAuditService } from './audit/audit.service.js';
-import { createCheckoutRepository } from './checkout/checkout.repository.js';
 import { createCheckoutService } from './checkout/checkout.service.js';
 import type { PaymentProvider } from './checkout/payment-provider.js';
-import { createTestMandatesRepository } from './checkout/test-provider.repository.js';
 import { createTestProvider, type TestProvider } from './checkout/test-provider.js';
-import { createAccessCodesRepository } from './access-codes/access-codes.repository.js';
 import { createAccessCodesService } from './access-codes/access-codes.service.js';
-import { createAttendanceRepository } from './attendance/attendance.repository.js';
 import { createAttendanceService } from './attendance/attendance.service.js';
-import { createIdempotencyRepository } from './idempotency/idempotency.repository.js';
 import { createIdempotencyService } from './idempotency/idempotency.service.js';
-import { createImportsRepository } from './imports/imports.repository.js';
-import { createImportsService, IMPORT_SWEEP_MS } from './imports/imports.service.js';
-import { createMembersRepository } from './members/members.repository.js';
+import { IMPORT_SWEEP_MS } from './imports/import-recovery.js';
+import { createImportsService } from './imports/imports.service.js';
 import { createMembersService } from './members/members.service.js';
-import { createMembershipTypesRepository } from './membership-types/membership-types.repository.js';
 import { createMembershipTypesService } from './membership-types/membership-types.service.js';
-import { createMembershipsRepository } from './memberships/memberships.repository.js';
 import { createMembershipsService } from './memberships/memberships.service.js';
-import { createSitesRepository } from './sites/sites.repository.js';
 import { createSitesService } from './sites/sites.service.js';
 import { createScheduler } from './shared/scheduler.js';
-import { createEnvironmentsRepository } from './environments/environments.repository.js';
 import { createEnvironmentsService } from './environments/environments.service.js';
 import { createKeyChangeFollower, KEY_FEED_POLL_MS } from './keys/key-changes.follower.js';
-import { createKeyChangesRepository } from './keys/key-changes.repository.js';
-import { createKeysRepository } from './keys/keys.repository.js';
 import { createKeysService } from './keys/keys.service.js';
 import { createUsageRecorder } from './keys/usage-recorder.js';
 import { createVerifier } from './keys/verifier.js';
-import { createLeakedRepository } from './keys/leaked.repository.js';
 import { createLeakedKeysService } from './keys/leaked.service.js';
-import { createExpiryRepository } from './expiry/expiry.repository.js';
 import { createExpiryService } from './expiry/expiry.service.js';
 import { createMetrics } from './metrics/metrics.js';
-import { createLogosRepository } from './logos/logos.repository.js';
 import { createLogosService } from './logos/logos.service.js';
 import { createMemoryState, type SharedState } from './shared/shared-state.js';
-import { createStaffRepository } from './staff/staff.repository.js';
 import { createStaffService } from './staff/staff.service.js';
 import { systemClock, type Clock } from './kernel/time.js';
 import { LOG_REDACT, logSerializers } from './http/logging.js';
 import { createDeliveryClient, type DeliveryClient } from './webhooks/delivery-client.js';
 import { createSecretBox, loadSecretKey } from './webhooks/secret-box.js';
-import { createWebhookEventsRepository } from './webhooks/webhook-events.repository.js';
-import { createWebhooksRepository } from './webhooks/webhooks.repository.js';
 import { createWebhooksService } from './webhooks/webhooks.service.js';
 import { createWebhookWorker } from './webhooks/webhooks.worker.js';
 
@@ -86,11 +69,14 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
   const metrics = createMetrics();
   const { db } = store;
 
-  const keysRepo = createKeysRepository(db);
-  const keyChanges = createKeyChangesRepository(db, store.dialect);
-  // Every node follows the store's change feed (started by the server): revocations by any writer reach it.
+  // Every repository once, on the database; the unit of work binds the same set to each transaction.
+  const repos = bindRepositories(db, { clock, dialect: store.dialect });
+  const unitOfWork = createUnitOfWork(db, (ex) => bindRepositories(ex, { clock, dialect: store.dialect }));
+
+  const keysRepo = repos.keys;
+  // Every node follows the store's change feed (started by the scheduler): revocations by any writer reach it.
   const keyFeed = createKeyChangeFollower({
-    repo: keyChanges,
+    repo: repos.keyChanges,
     dialect: store.dialect,
     clock,
     logger,
@@ -100,44 +86,41 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
   });
   const verifier = createVerifier({ repo: keysRepo, clock, shared, ttlMs: config.keyCacheTtlMs, metrics, feed: keyFeed });
   const usage = createUsageRecorder({ repo: keysRepo, clock });
-  const audit = createAuditService({ repo: createAuditRepository(db), clock });
-  const environments = createEnvironmentsService({ repo: createEnvironmentsRepository(db), clock });
-  const staff = createStaffService({ repo: createStaffRepository(db), clock, shared });
-  const logos = createLogosService({ repo: createLogosRepository(db), clock });
-  const keys = createKeysService({ repo: keysRepo, clock, audit, environments, logos, staff, changes: keyChanges, invalidate: (id) => verifier.invalidate(id) });
+  const audit = createAuditService({ repo: repos.audit });
+  const environments = createEnvironmentsService({ repo: repos.environments, clock });
+  const staff = createStaffService({ repo: repos.staff, clock, shared });
+  const logos = createLogosService({ repo: repos.logos, clock });
+  const keys = createKeysService({ repo: keysRepo, store: unitOfWork, clock, environments, logos, staff, invalidate: (id) => verifier.invalidate(id) });
   const leaked = createLeakedKeysService({
-    repo: createLeakedRepository(db),
-    audit,
+    repo: repos.leaked,
+    store: unitOfWork,
     clock,
-    changes: keyChanges,
     invalidate: (id) => verifier.invalidate(id),
     onRevoked: (n) => metrics.leakedRevoked(n),
   });
   const expiry = createExpiryService({
-    repo: createExpiryRepository(db),
-    audit,
+    repo: repos.expiry,
+    store: unitOfWork,
     clock,
     environments,
     onWarned: (n) => metrics.expiryWarnings(n),
   });
 
   // The public API's resources.
-  const membersRepo = createMembersRepository(db);
-  const sitesRepo = createSitesRepository(db);
-  const membershipTypesRepo = createMembershipTypesRepository(db);
-  const membershipsRepo = createMembershipsRepository(db);
+  const membersRepo = repos.members;
   const memberExists = async (environmentId: string, memberId: string) => (await membersRepo.find(memberId, environmentId)) !== undefined;
-  const sites = createSitesService({ repo: sitesRepo, clock });
-  const membershipTypes = createMembershipTypesService({ repo: membershipTypesRepo, clock });
-  const members = createMembersService({ repo: membersRepo, sites, clock, audit });
-  const memberships = createMembershipsService({ repo: membershipsRepo, clock, audit, memberExists });
-  const attendance = createAttendanceService({ repo: createAttendanceRepository(db), clock });
-  const accessCodes = createAccessCodesService({ repo: createAccessCodesRepository(db), clock, memberExists, hasActiveMembership: (e, m) => memberships.hasActive(e, m) });
-  const idempotency = createIdempotencyService({ repo: createIdempotencyRepository(db), clock });
+  const sites = createSitesService({ repo: repos.sites, clock });
+  const membershipTypes = createMembershipTypesService({ repo: repos.membershipTypes, clock });
+  const members = createMembersService({ repo: membersRepo, store: unitOfWork, clock });
+  const memberships = createMembershipsService({ repo: repos.memberships, store: unitOfWork, clock, memberExists });
+  const attendance = createAttendanceService({ repo: repos.attendance, store: unitOfWork, clock });
+  const accessCodes = createAccessCodesService({ repo: repos.accessCodes, clock, memberExists, hasActiveMembership: (e, m) => memberships.hasActive(e, m) });
+  const idempotency = createIdempotencyService({ repo: repos.idempotency, clock });
   const imports = createImportsService({
-    repo: createImportsRepository(db),
-    members: membersRepo,
-    siteIds: async (environmentId) => new Set((await sitesRepo.list(environmentId, { limit: 10_000 })).map((s) => s.id)),
+    repo: repos.imports,
+    store: unitOfWork,
+    members,
+    siteIds: async (environmentId) => new Set((await repos.sites.list(environmentId, { limit: 10_000 })).map((s) => s.id)),
     clock,
     logger,
     spoolDir: path.join(config.dataDir, 'imports'),
@@ -147,23 +130,20 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
   });
 
   // Checkout: the payment provider given, else the built-in test provider (whose routes are then served).
-  const testProvider: TestProvider | undefined = opts.paymentProvider ? undefined : createTestProvider({ repo: createTestMandatesRepository(db), clock });
-  const checkoutRepo = createCheckoutRepository(db);
+  const testProvider: TestProvider | undefined = opts.paymentProvider ? undefined : createTestProvider({ repo: repos.testMandates, clock });
   const checkout = {
-    repo: checkoutRepo,
+    repo: repos.checkout,
     testProvider,
     service: createCheckoutService({
-      repo: checkoutRepo,
+      repo: repos.checkout,
+      store: unitOfWork,
       provider: opts.paymentProvider ?? (testProvider as TestProvider),
-      membershipTypes: membershipTypesRepo,
-      sites: sitesRepo,
-      membersRepo,
-      membershipsRepo,
+      membershipTypes: repos.membershipTypes,
+      sites: repos.sites,
       members,
       memberships,
       environments,
       logos,
-      audit,
       clock,
     }),
   };
@@ -173,9 +153,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     logger.warn('FLOW_WEBHOOK_SECRET_KEY is not set: webhook secrets are encrypted with a key kept in this node’s data dir; every node must share one key');
   }
   const webhookSecrets = createSecretBox(loadSecretKey(config.webhookSecretKey, config.dataDir));
-  const webhooksRepo = createWebhooksRepository(db);
-  const webhookEvents = (ex: typeof db) => createWebhookEventsRepository(ex, clock);
-  const webhooks = createWebhooksService({ repo: webhooksRepo, events: webhookEvents(db), secrets: webhookSecrets, clock, allowPrivate: config.webhookAllowPrivate, audit });
+  const webhooksRepo = repos.webhooks;
+  const webhooks = createWebhooksService({ repo: webhooksRepo, events: repos.webhookEvents, secrets: webhookSecrets, clock, allowPrivate: config.webhookAllowPrivate, audit });
   const webhookWorker = createWebhookWorker({
     repo: webhooksRepo,
     send: opts.webhookSend ?? createDeliveryClient({ allowPrivate: config.webhookAllowPrivate }),
@@ -220,6 +199,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     clock,
     logger,
     store,
+    repos,
+    unitOfWork,
     shared,
     verifier,
     keyFeed,
@@ -244,7 +225,6 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
     checkout,
     webhooks,
     webhookWorker,
-    webhookEvents,
     scheduler,
     /** Stops the background jobs (a running import pauses, to resume on the next start), flushes batched writes and closes connections. */
     async close(): Promise<void> {

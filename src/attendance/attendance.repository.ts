@@ -38,9 +38,6 @@ export function attendanceKey(a: { memberId: string; courseId: string; sessionSt
 /** SQL for attendance and the existence checks it needs. */
 export function createAttendanceRepository(db: Kysely<Database>) {
   return {
-    transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-      return db.transaction().execute(fn);
-    },
     /** The ids among `ids` that are members of the environment. */
     async existingMembers(environmentId: string, ids: string[]): Promise<Set<string>> {
       if (ids.length === 0) return new Set();
@@ -61,10 +58,10 @@ export function createAttendanceRepository(db: Kysely<Database>) {
      * returned. The caller gives each natural key once and in one order, so two batches lock rows in the
      * same order and cannot deadlock.
      */
-    async upsertMany(trx: Kysely<Database>, records: Attendance[]): Promise<Attendance[]> {
+    async upsertMany(records: Attendance[]): Promise<Attendance[]> {
       const written: Attendance[] = [];
       for (let i = 0; i < records.length; i += 200) {
-        const rows = await trx
+        const rows = await db
           .insertInto('attendance')
           .values(
             records.slice(i, i + 200).map((a) => ({
@@ -98,10 +95,10 @@ export function createAttendanceRepository(db: Kysely<Database>) {
       return written;
     },
     /** The stored records with these natural keys. */
-    async findByKeys(trx: Kysely<Database>, environmentId: string, keys: Array<{ memberId: string; courseId: string; sessionStart: string }>): Promise<Attendance[]> {
+    async findByKeys(environmentId: string, keys: Array<{ memberId: string; courseId: string; sessionStart: string }>): Promise<Attendance[]> {
       const out: Attendance[] = [];
       for (let i = 0; i < keys.length; i += 200) {
-        const rows = await trx
+        const rows = await db
           .selectFrom('attendance')
           .selectAll()
           .where('environment_id', '=', environmentId)

@@ -1,6 +1,7 @@
 import { AppError, invalid, type FieldError } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import { controlCharacterErrors } from '../kernel/rules/control-characters.js';
+import type { UnitOfWork } from '../db/unit-of-work.js';
 import type { Clock } from '../kernel/time.js';
 import { attendanceKey, type Attendance, type AttendanceRepository } from './attendance.repository.js';
 import type { RecordAttendanceInput } from './attendance.schemas.js';
@@ -8,8 +9,8 @@ import type { RecordAttendanceInput } from './attendance.schemas.js';
 type Result = 'created' | 'updated' | 'unchanged';
 
 /** Attendance sent back by course systems; idempotent per (member, course, session start). */
-export function createAttendanceService(deps: { repo: AttendanceRepository; clock: Clock }) {
-  const { repo, clock } = deps;
+export function createAttendanceService(deps: { repo: AttendanceRepository; store: UnitOfWork<{ attendance: AttendanceRepository }>; clock: Clock }) {
+  const { repo, store, clock } = deps;
   return {
     /**
      * Records up to 500 records in one transaction: new ones are created, a changed status updates the
@@ -63,13 +64,13 @@ export function createAttendanceService(deps: { repo: AttendanceRepository; cloc
         ])
         // One lock order for every batch (see upsertMany).
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return repo.transaction(async (trx) => {
+      return store.transaction(async (tx) => {
         const stored = new Map<string, Attendance & { result: Result }>();
         const newIds = new Set(candidates.map(([, a]) => a.id));
         // A written row with the id given was inserted; one that kept its own id was updated.
-        for (const a of await repo.upsertMany(trx, candidates.map(([, a]) => a))) stored.set(attendanceKey(a), { ...a, result: newIds.has(a.id) ? 'created' : 'updated' });
+        for (const a of await tx.attendance.upsertMany(candidates.map(([, a]) => a))) stored.set(attendanceKey(a), { ...a, result: newIds.has(a.id) ? 'created' : 'updated' });
         const untouched = candidates.filter(([key]) => !stored.has(key)).map(([, a]) => a);
-        for (const a of await repo.findByKeys(trx, environmentId, untouched)) stored.set(attendanceKey(a), { ...a, result: 'unchanged' });
+        for (const a of await tx.attendance.findByKeys(environmentId, untouched)) stored.set(attendanceKey(a), { ...a, result: 'unchanged' });
         const results = [...distinct.keys()].map((key) => stored.get(key)!);
         const count = (k: Result) => results.filter((x) => x.result === k).length;
         return {

@@ -1,5 +1,8 @@
 import type { Kysely } from 'kysely';
+import { bulkInsert, chunks } from '../db/bulk.js';
 import type { AuditEventsTable, Database } from '../db/schema.js';
+import { sortableId } from '../kernel/ids.js';
+import { systemClock, type Clock } from '../kernel/time.js';
 
 /** One audit event as the API shows it. */
 export interface AuditEvent {
@@ -28,26 +31,57 @@ function toEvent(r: AuditEventsTable): AuditEvent {
   };
 }
 
-/** SQL for the audit trail (append-only). */
-export function createAuditRepository(db: Kysely<Database>) {
+/** Who did something: a staff user, an API key, the system, or an anonymous public caller. */
+export interface Actor {
+  type: AuditEvent['actor']['type'];
+  id: string | null;
+  label: string | null;
+  ip: string | null;
+}
+
+/** What an owner records: the event less its id and time, which the trail assigns. */
+export interface NewAuditEvent {
+  environmentId: string;
+  actor: Actor;
+  action: string;
+  targetType?: string;
+  targetId?: string;
+  changes?: Record<string, unknown>;
+}
+
+const COLUMNS = ['id', 'environment_id', 'actor_type', 'actor_id', 'actor_label', 'action', 'target_type', 'target_id', 'ip', 'changes', 'created_at'] as const;
+
+/**
+ * SQL for the audit trail (append-only). Events are recorded on the executor the repository is bound to — in a
+ * unit of work, the owner's transaction, so a rolled-back change leaves no event. Ids and times come from `clock`.
+ */
+export function createAuditRepository(db: Kysely<Database>, clock: Clock = systemClock) {
+  /** Ids sort by time; events of one call share its instant. */
+  function rows(events: NewAuditEvent[]): unknown[][] {
+    const now = clock.now();
+    const at = now.toISOString();
+    return events.map((e) => [
+      sortableId('evt', now.getTime()),
+      e.environmentId,
+      e.actor.type,
+      e.actor.id,
+      e.actor.label,
+      e.action,
+      e.targetType ?? null,
+      e.targetId ?? null,
+      e.actor.ip,
+      JSON.stringify(e.changes ?? {}),
+      at,
+    ]);
+  }
   return {
-    async insert(e: AuditEvent, trx: Kysely<Database> = db): Promise<void> {
-      await trx
-        .insertInto('audit_events')
-        .values({
-          id: e.id,
-          environment_id: e.environmentId,
-          actor_type: e.actor.type,
-          actor_id: e.actor.id,
-          actor_label: e.actor.label,
-          action: e.action,
-          target_type: e.targetType,
-          target_id: e.targetId,
-          ip: e.ip,
-          changes: JSON.stringify(e.changes),
-          created_at: e.createdAt,
-        })
-        .execute();
+    /** Records one event. Callers pass only non-secret changes. */
+    async record(e: NewAuditEvent): Promise<void> {
+      await db.executeQuery(bulkInsert(db, 'audit_events', COLUMNS, rows([e])));
+    },
+    /** Records many events (an import's batch) in multi-row statements. */
+    async recordMany(events: NewAuditEvent[]): Promise<void> {
+      for (const part of chunks(events, 500)) await db.executeQuery(bulkInsert(db, 'audit_events', COLUMNS, rows(part)));
     },
     /** Newest first; the cursor is the last event's `createdAt|id`. */
     async list(q: { environmentId: string; targetId?: string; action?: string; limit: number; cursor?: { createdAt: string; id: string } }): Promise<AuditEvent[]> {

@@ -1,46 +1,17 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
 import { invalid } from '../kernel/errors.js';
-import { sortableId } from '../kernel/ids.js';
-import type { Clock } from '../kernel/time.js';
-import type { AuditEvent, AuditRepository } from './audit.repository.js';
+import type { Actor, AuditRepository, NewAuditEvent } from './audit.repository.js';
 
-/** Who did something: a staff user, an API key, the system, or an anonymous public caller. */
-export interface Actor {
-  type: AuditEvent['actor']['type'];
-  id: string | null;
-  label: string | null;
-  ip: string | null;
-}
+export type { Actor } from './audit.repository.js';
 
 /** The system itself (seeding, scheduled checks, the CLI run by an operator on the host). */
 export const SYSTEM_ACTOR: Actor = { type: 'system', id: null, label: 'system', ip: null };
 
 /** Writes and reads the audit trail. Callers pass only non-secret changes. */
-export function createAuditService(deps: { repo: AuditRepository; clock: Clock }) {
-  const { repo, clock } = deps;
+export function createAuditService(deps: { repo: AuditRepository }) {
+  const { repo } = deps;
   return {
-    /** Records one event (inside the caller's transaction when given). */
-    async record(
-      e: { environmentId: string; actor: Actor; action: string; targetType?: string; targetId?: string; changes?: Record<string, unknown> },
-      trx?: Kysely<Database>,
-    ): Promise<void> {
-      const now = clock.now();
-      await repo.insert(
-        {
-          id: sortableId('evt', now.getTime()),
-          environmentId: e.environmentId,
-          actor: { type: e.actor.type, id: e.actor.id, label: e.actor.label },
-          action: e.action,
-          targetType: e.targetType ?? null,
-          targetId: e.targetId ?? null,
-          ip: e.actor.ip,
-          changes: e.changes ?? {},
-          createdAt: now.toISOString(),
-        },
-        trx,
-      );
-    },
+    /** Records one event on its own (an owner writing other rows records through its unit of work instead). */
+    record: (e: NewAuditEvent): Promise<void> => repo.record(e),
     /** A page of events, newest first, with the cursor of the next page. */
     async list(q: { environmentId: string; targetId?: string; action?: string; limit?: number; cursor?: string }) {
       const limit = q.limit ?? 50;

@@ -34,6 +34,9 @@ function html(reply: FastifyReply, status: number, session: CheckoutSessionRow |
     .send(body);
 }
 
+/** The status of a form shown again, by why (the service says why; the status is chosen here). */
+const FORM_STATUS = { invalid_form: 400, payment_declined: 402, too_many_attempts: 429 } as const;
+
 const STATE_STATUS = { completed: 200, cancelled: 200, expired: 410, not_found: 404, busy: 409, unavailable: 410 } as const;
 
 function send(reply: FastifyReply, o: PageOutcome | { kind: 'confirm'; model: Parameters<typeof renderConfirmPage>[0]; payment: Parameters<typeof renderConfirmPage>[1] }): FastifyReply {
@@ -41,7 +44,7 @@ function send(reply: FastifyReply, o: PageOutcome | { kind: 'confirm'; model: Pa
     case 'redirect':
       return reply.code(303).header('Cache-Control', 'no-store').header('Location', o.url).send();
     case 'form':
-      return html(reply, o.status, o.model.session, renderCheckoutPage(o.model, o.values, o.errors, o.alert));
+      return html(reply, o.refusal ? FORM_STATUS[o.refusal] : 200, o.model.session, renderCheckoutPage(o.model, o.values, o.errors, o.alert));
     case 'confirm':
       return html(reply, 200, o.model.session, renderConfirmPage(o.model, o.payment));
     case 'csrf':

@@ -117,10 +117,6 @@ function toPayment(r: PaymentsTable): PaymentRow {
 /** SQL for checkout sessions and payments. State changes are compare-and-set on (status, attempt). */
 export function createCheckoutRepository(db: Kysely<Database>) {
   return {
-    /** Runs `fn` in one transaction. */
-    transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-      return db.transaction().execute(fn);
-    },
     async insert(s: CheckoutSessionRow): Promise<void> {
       await db
         .insertInto('checkout_sessions')
@@ -209,9 +205,9 @@ export function createCheckoutRepository(db: Kysely<Database>) {
         .where('attempt', '=', attempt)
         .execute();
     },
-    /** Moves the session from open (this attempt) to completed inside `trx`: true only for the one request that did it. */
-    async complete(trx: Kysely<Database>, id: string, attempt: number, v: { now: string }): Promise<boolean> {
-      const r = await trx
+    /** Moves the session from open (this attempt) to completed (in a transaction): true only for the one request that did it. */
+    async complete(id: string, attempt: number, v: { now: string }): Promise<boolean> {
+      const r = await db
         .updateTable('checkout_sessions')
         .set({ status: 'completed', completed_at: v.now, locked_until: null, pending_customer: null, updated_at: v.now })
         .where('id', '=', id)
@@ -221,8 +217,8 @@ export function createCheckoutRepository(db: Kysely<Database>) {
       return Number(r.numUpdatedRows) === 1;
     },
     /** Records what a completion created (after the rows it points at exist). */
-    async attachResult(trx: Kysely<Database>, id: string, v: { memberId: string; membershipId: string; paymentId: string }): Promise<void> {
-      await trx.updateTable('checkout_sessions').set({ member_id: v.memberId, membership_id: v.membershipId, payment_id: v.paymentId }).where('id', '=', id).execute();
+    async attachResult(id: string, v: { memberId: string; membershipId: string; paymentId: string }): Promise<void> {
+      await db.updateTable('checkout_sessions').set({ member_id: v.memberId, membership_id: v.membershipId, payment_id: v.paymentId }).where('id', '=', id).execute();
     },
     /** Cancels an open session that no payment attempt holds; false otherwise. */
     async cancel(id: string, now: string): Promise<boolean> {
@@ -236,8 +232,8 @@ export function createCheckoutRepository(db: Kysely<Database>) {
       return Number(r.numUpdatedRows) === 1;
     },
 
-    async insertPayment(p: PaymentRow, trx: Kysely<Database> = db): Promise<void> {
-      await trx
+    async insertPayment(p: PaymentRow): Promise<void> {
+      await db
         .insertInto('payments')
         .values({
           id: p.id,
@@ -259,8 +255,8 @@ export function createCheckoutRepository(db: Kysely<Database>) {
         .execute();
     },
     /** Moves a payment from one status to another; false when it was no longer in `from`. */
-    async setPaymentStatus(id: string, from: PaymentRow['status'], to: PaymentRow['status'], now: string, failureReason: string | null = null, trx: Kysely<Database> = db): Promise<boolean> {
-      const r = await trx
+    async setPaymentStatus(id: string, from: PaymentRow['status'], to: PaymentRow['status'], now: string, failureReason: string | null = null): Promise<boolean> {
+      const r = await db
         .updateTable('payments')
         .set({ status: to, failure_reason: failureReason, updated_at: now })
         .where('id', '=', id)

@@ -27,12 +27,9 @@ export function createExpiryRepository(db: Kysely<Database>) {
       return rows.map((r) => ({ id: r.id, environmentId: r.environment_id, reference: r.reference, purpose: r.purpose, expiresOn: r.expires_on }));
     },
     /** Marks the key warned unless another node already did; true when this call claimed it. */
-    async claim(id: string, now: string, trx: Kysely<Database>): Promise<boolean> {
-      const r = await trx.updateTable('api_keys').set({ expiry_warned_at: now }).where('id', '=', id).where('expiry_warned_at', 'is', null).executeTakeFirst();
+    async claim(id: string, now: string): Promise<boolean> {
+      const r = await db.updateTable('api_keys').set({ expiry_warned_at: now }).where('id', '=', id).where('expiry_warned_at', 'is', null).executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
-    },
-    transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-      return db.transaction().execute(fn);
     },
   };
 }

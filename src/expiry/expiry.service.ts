@@ -1,4 +1,6 @@
-import { SYSTEM_ACTOR, type AuditService } from '../audit/audit.service.js';
+import type { AuditRepository } from '../audit/audit.repository.js';
+import { SYSTEM_ACTOR } from '../audit/audit.service.js';
+import type { UnitOfWork } from '../db/unit-of-work.js';
 import type { Environment } from '../environments/environments.repository.js';
 import { EXPIRING_SOON_DAYS } from '../kernel/rules/expiry.js';
 import { addDays, dateIn, type Clock } from '../kernel/time.js';
@@ -11,12 +13,13 @@ import type { ExpiryRepository } from './expiry.repository.js';
  */
 export function createExpiryService(deps: {
   repo: ExpiryRepository;
-  audit: AuditService;
+  /** Each warning is claimed and recorded in one transaction. */
+  store: UnitOfWork<{ expiry: ExpiryRepository; audit: AuditRepository }>;
   clock: Clock;
   environments: { findById(id: string): Promise<Environment | undefined> };
   onWarned?: (count: number) => void;
 }) {
-  const { repo, audit, clock, environments, onWarned } = deps;
+  const { repo, store, clock, environments, onWarned } = deps;
   let running: Promise<number> | undefined;
 
   async function check(): Promise<number> {
@@ -34,12 +37,10 @@ export function createExpiryService(deps: {
       const daysLeft = Math.round((Date.parse(c.expiresOn) - Date.parse(today)) / 86_400_000);
       if (daysLeft < 0 || daysLeft > EXPIRING_SOON_DAYS) continue;
       const nowIso = now.toISOString();
-      const done = await repo.transaction(async (trx) => {
-        if (!(await repo.claim(c.id, nowIso, trx))) return false;
-        await audit.record(
-          { environmentId: c.environmentId, actor: SYSTEM_ACTOR, action: 'api_key.expiring_soon', targetType: 'api_key', targetId: c.id, changes: { expiresOn: c.expiresOn, daysLeft, reference: c.reference } },
-          trx,
-        );
+      const done = await store.transaction(async (tx) => {
+        if (!(await tx.expiry.claim(c.id, nowIso))) return false;
+        await tx.audit.record(
+          { environmentId: c.environmentId, actor: SYSTEM_ACTOR, action: 'api_key.expiring_soon', targetType: 'api_key', targetId: c.id, changes: { expiresOn: c.expiresOn, daysLeft, reference: c.reference } });
         return true;
       });
       if (done) warned++;

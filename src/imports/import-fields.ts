@@ -1,4 +1,5 @@
 import { hasControlCharacters, showControlCharacters } from '../kernel/rules/control-characters.js';
+import type { MemberRow, RowError } from '../members/member-rules.js';
 import type { ExternalRef } from '../members/members.repository.js';
 import { dateOfBirthProblem } from '../kernel/rules/date-of-birth.js';
 import { EMAIL_MAX_LENGTH, isEmail } from '../kernel/rules/email.js';
@@ -62,33 +63,10 @@ export interface RawRow {
   refs: ExternalRef[];
 }
 
-/** A row that passed validation. Undefined fields leave the member's value as it is. */
-export interface ValidRow {
-  row: number;
-  firstName: string;
-  lastName: string;
-  email: string;
-  emailLower: string;
-  memberNumber?: string;
-  dateOfBirth?: string;
-  phone?: string;
-  addressLine1?: string;
-  addressLine2?: string;
-  town?: string;
-  postcode?: string;
-  homeSiteId?: string;
-  marketingOptIn?: boolean;
-  refs: ExternalRef[];
-}
+/** A row that passed validation (the members service applies it). */
+export type ValidRow = MemberRow;
 
-/** A rejected row: the field and why (one line of the error report). */
-export interface RowError {
-  row: number;
-  field: string;
-  reason: string;
-  /** The offending cell, cut to 200 characters (shown in the report, formula-neutralised). */
-  value?: string;
-}
+export type { RowError } from '../members/member-rules.js';
 
 /** A cell as the error report shows it (control characters as their pictures: PostgreSQL cannot store a NUL). */
 export function cellPreview(s: string): string {

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, ImportJobsTable } from '../db/schema.js';
+import { atomically } from '../db/unit-of-work.js';
 import type { RowError } from './import-fields.js';
 
 /** Counts of an import job. */
@@ -103,9 +104,6 @@ async function insertJob(db: Kysely<Database>, j: ImportJob): Promise<void> {
 /** SQL for import jobs and their row errors. */
 export function createImportsRepository(db: Kysely<Database>) {
   return {
-    transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-      return db.transaction().execute(fn);
-    },
     insert: (j: ImportJob): Promise<void> => insertJob(db, j),
     /** The environment's unfinished jobs and spool bytes, on every node. */
     usage: (environmentId: string): Promise<QueueUsage> => usageOf(db, environmentId),
@@ -115,7 +113,7 @@ export function createImportsRepository(db: Kysely<Database>) {
      * row lock; SQLite: the write lock), so two nodes accepting at once cannot both take the last place.
      */
     async insertWithinCaps(j: ImportJob, caps: QueueUsage): Promise<QueueUsage | undefined> {
-      return db.transaction().execute(async (trx) => {
+      return atomically(db, async (trx) => {
         await sql`UPDATE environments SET name = name WHERE id = ${j.environmentId}`.execute(trx);
         const used = await usageOf(trx, j.environmentId);
         if (used.jobs + 1 > caps.jobs || used.bytes + j.spoolBytes > caps.bytes) return used;
@@ -131,8 +129,8 @@ export function createImportsRepository(db: Kysely<Database>) {
      * Saves status, counts, progress and failure (inside the batch's transaction when given) — only while
      * `j.runner` still holds the job. Returns false when another process has claimed it (nothing is saved).
      */
-    async save(j: ImportJob, trx: Kysely<Database> = db): Promise<boolean> {
-      const r = await trx
+    async save(j: ImportJob): Promise<boolean> {
+      const r = await db
         .updateTable('import_jobs')
         .set(progressColumns(j))
         .where('id', '=', j.id)
@@ -161,9 +159,9 @@ export function createImportsRepository(db: Kysely<Database>) {
       return rows.map(toJob);
     },
     /** Appends row errors numbered from `firstOrd`. */
-    async insertErrors(trx: Kysely<Database>, jobId: string, firstOrd: number, errors: RowError[]): Promise<void> {
+    async insertErrors(jobId: string, firstOrd: number, errors: RowError[]): Promise<void> {
       for (let i = 0; i < errors.length; i += 500) {
-        await trx
+        await db
           .insertInto('import_errors')
           .values(errors.slice(i, i + 500).map((e, k) => ({ job_id: jobId, ord: firstOrd + i + k, row_number: e.row, field: e.field, reason: e.reason, value: e.value ?? null })))
           .execute();

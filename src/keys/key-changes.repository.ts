@@ -15,24 +15,24 @@ interface KeyChange {
 export function createKeyChangesRepository(db: Kysely<Database>, dialect: DialectName) {
   return {
     /**
-     * Records that `keyIds` changed, inside the writing transaction `trx`. The head row stays locked until
+     * Records that `keyIds` changed, inside the writing transaction. The head row stays locked until
      * commit, so sequence numbers become visible in order and without gaps; on PostgreSQL the NOTIFY is
      * delivered at commit (and dropped with a rollback).
      */
-    async record(trx: Kysely<Database>, keyIds: string[], at: string): Promise<void> {
+    async record(keyIds: string[], at: string): Promise<void> {
       if (keyIds.length === 0) return;
-      const head = await trx
+      const head = await db
         .updateTable('key_change_head')
         .set((eb) => ({ seq: eb('seq', '+', keyIds.length) }))
         .where('id', '=', 1)
         .returning('seq')
         .executeTakeFirstOrThrow();
       const last = Number(head.seq);
-      await trx
+      await db
         .insertInto('key_changes')
         .values(keyIds.map((keyId, i) => ({ seq: last - keyIds.length + 1 + i, key_id: keyId, created_at: at })))
         .execute();
-      if (dialect === 'postgres') await sql`select pg_notify(${KEY_CHANGES_CHANNEL}, ${String(last)})`.execute(trx);
+      if (dialect === 'postgres') await sql`select pg_notify(${KEY_CHANGES_CHANNEL}, ${String(last)})`.execute(db);
     },
     /** The number of the latest committed change. */
     async head(): Promise<number> {

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { ApiKeysTable, Database } from '../db/schema.js';
+import { atomically } from '../db/unit-of-work.js';
 
 /** A secret replaced by a roll: its SHA-256 (hex) and the end of its grace (ISO-8601). */
 export interface PreviousSecret {
@@ -109,15 +110,15 @@ export interface KeyListQuery {
 /** SQL for API keys and their daily usage counters. */
 export function createKeysRepository(db: Kysely<Database>) {
   return {
-    async insert(k: KeyRow, trx: Kysely<Database> = db): Promise<void> {
-      await trx.insertInto('api_keys').values(toColumns(k) as ApiKeysTable).execute();
+    async insert(k: KeyRow): Promise<void> {
+      await db.insertInto('api_keys').values(toColumns(k) as ApiKeysTable).execute();
     },
-    async update(id: string, environmentId: string, patch: Partial<KeyRow>, trx: Kysely<Database> = db): Promise<void> {
-      await trx.updateTable('api_keys').set(toColumns(patch)).where('id', '=', id).where('environment_id', '=', environmentId).execute();
+    async update(id: string, environmentId: string, patch: Partial<KeyRow>): Promise<void> {
+      await db.updateTable('api_keys').set(toColumns(patch)).where('id', '=', id).where('environment_id', '=', environmentId).execute();
     },
     /** Updates the key only if its current secret is still `fromHash` (a roll racing another roll loses); true when it did. */
-    async updateIfSecret(id: string, environmentId: string, fromHash: string, patch: Partial<KeyRow>, trx: Kysely<Database>): Promise<boolean> {
-      const r = await trx
+    async updateIfSecret(id: string, environmentId: string, fromHash: string, patch: Partial<KeyRow>): Promise<boolean> {
+      const r = await db
         .updateTable('api_keys')
         .set(toColumns(patch))
         .where('id', '=', id)
@@ -127,8 +128,8 @@ export function createKeysRepository(db: Kysely<Database>) {
         .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
-    async find(id: string, environmentId: string, trx: Kysely<Database> = db): Promise<KeyRow | undefined> {
-      const r = await trx.selectFrom('api_keys').selectAll().where('id', '=', id).where('environment_id', '=', environmentId).executeTakeFirst();
+    async find(id: string, environmentId: string): Promise<KeyRow | undefined> {
+      const r = await db.selectFrom('api_keys').selectAll().where('id', '=', id).where('environment_id', '=', environmentId).executeTakeFirst();
       return r && toRow(r);
     },
     /** By id in any environment: only for the CLI run on the host and for verification. */
@@ -173,7 +174,7 @@ export function createKeysRepository(db: Kysely<Database>) {
     },
     /** Adds batched usage: counts per (key, day, outcome) and the latest use per key. */
     async addUsage(counts: Array<{ keyId: string; day: string; outcome: string; count: number }>, lastUsed: Array<{ keyId: string; at: string }>): Promise<void> {
-      await db.transaction().execute(async (trx) => {
+      await atomically(db, async (trx) => {
         for (const c of counts) {
           await trx
             .insertInto('key_usage_daily')
@@ -200,9 +201,6 @@ export function createKeysRepository(db: Kysely<Database>) {
         .orderBy('day')
         .execute();
       return rows.map((r) => ({ day: r.day, outcome: r.outcome, count: Number(r.count) }));
-    },
-    transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-      return db.transaction().execute(fn);
     },
   };
 }

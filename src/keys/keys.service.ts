@@ -1,4 +1,5 @@
-import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { Actor, AuditRepository } from '../audit/audit.repository.js';
+import type { UnitOfWork } from '../db/unit-of-work.js';
 import { PURPOSE_INFO, permissionsOf, type Purpose } from '../kernel/permissions.js';
 import type { EnvironmentsService } from '../environments/environments.service.js';
 import { AppError, invalid, type FieldError } from '../kernel/errors.js';
@@ -53,16 +54,15 @@ const SORT_COLUMNS = { createdAt: 'created_at', reference: 'reference', expiresO
 export function createKeysService(deps: {
   repo: KeysRepository;
   clock: Clock;
-  audit: AuditService;
+  /** Key changes commit with their audit event and the store's key change feed (every node follows it). */
+  store: UnitOfWork<{ keys: KeysRepository; keyChanges: KeyChangesRepository; audit: AuditRepository }>;
   environments: EnvironmentsService;
   logos: LogosService;
   staff: StaffService;
-  /** The store's key change feed: every change is recorded in its own transaction, for every node to follow. */
-  changes: Pick<KeyChangesRepository, 'record'>;
   /** Drops a key from this node's verification cache at once (and others', through Redis when present). */
   invalidate: (keyId: string) => Promise<void>;
 }) {
-  const { repo, clock, audit, environments, logos, staff, changes: feed, invalidate } = deps;
+  const { repo, clock, store, environments, logos, staff, invalidate } = deps;
 
   /** The end of the latest grace still running, or null. */
   function graceEnd(r: KeyRow): string | null {
@@ -182,11 +182,11 @@ export function createKeysService(deps: {
         lastUsedAt: null,
         expiryWarnedAt: null,
       };
-      await repo.transaction(async (trx) => {
-        await repo.insert(row, trx);
+      await store.transaction(async (tx) => {
+        await tx.keys.insert(row);
         // A miss for this id may be cached on some node from a probe before it existed.
-        await feed.record(trx, [row.id], now);
-        await audit.record(
+        await tx.keyChanges.record([row.id], now);
+        await tx.audit.record(
           {
             environmentId,
             actor,
@@ -194,9 +194,7 @@ export function createKeysService(deps: {
             targetType: 'api_key',
             targetId: row.id,
             changes: { reference, purpose: row.purpose, expiresOn: row.expiresOn, theme, allowedIps, allowedRedirectOrigins, rateLimitPerMinute: row.rateLimitPerMinute },
-          },
-          trx,
-        );
+          });
       });
       await invalidate(row.id);
       return { key, view: await one(row) };
@@ -259,10 +257,10 @@ export function createKeysService(deps: {
       }
       if (Object.keys(changes).length === 0) return one(row);
       const updatedAt = clock.now().toISOString();
-      await repo.transaction(async (trx) => {
-        await repo.update(id, environmentId, { ...patch, updatedAt }, trx);
-        await feed.record(trx, [id], updatedAt);
-        await audit.record({ environmentId, actor, action: 'api_key.updated', targetType: 'api_key', targetId: id, changes }, trx);
+      await store.transaction(async (tx) => {
+        await tx.keys.update(id, environmentId, { ...patch, updatedAt });
+        await tx.keyChanges.record([id], updatedAt);
+        await tx.audit.record({ environmentId, actor, action: 'api_key.updated', targetType: 'api_key', targetId: id, changes });
       });
       await invalidate(id);
       return one({ ...row, ...patch, updatedAt });
@@ -273,10 +271,10 @@ export function createKeysService(deps: {
       const row = await load(environmentId, id);
       if (row.revokedAt) throw new AppError('conflict', 'This key is already revoked.');
       const now = clock.now().toISOString();
-      await repo.transaction(async (trx) => {
-        await repo.update(id, environmentId, { revokedAt: now, updatedAt: now }, trx);
-        await feed.record(trx, [id], now);
-        await audit.record({ environmentId, actor, action: 'api_key.revoked', targetType: 'api_key', targetId: id, changes: { revokedAt: now } }, trx);
+      await store.transaction(async (tx) => {
+        await tx.keys.update(id, environmentId, { revokedAt: now, updatedAt: now });
+        await tx.keyChanges.record([id], now);
+        await tx.audit.record({ environmentId, actor, action: 'api_key.revoked', targetType: 'api_key', targetId: id, changes: { revokedAt: now } });
       });
       await invalidate(id);
       return one({ ...row, revokedAt: now, updatedAt: now });
@@ -312,14 +310,12 @@ export function createKeysService(deps: {
         previousSecrets: graceEndsAt ? [...live, { hash: row.keyHash, expiresAt: graceEndsAt }] : live,
         updatedAt: nowIso,
       };
-      await repo.transaction(async (trx) => {
+      await store.transaction(async (tx) => {
         // Conditional on the secret this roll replaces: of two concurrent rolls one wins, the other is told.
-        if (!(await repo.updateIfSecret(id, environmentId, row.keyHash, patch, trx))) throw new AppError('conflict', 'The key changed meanwhile; try again.');
-        await feed.record(trx, [id], nowIso);
-        await audit.record(
-          { environmentId, actor, action: 'api_key.rolled', targetType: 'api_key', targetId: id, changes: { graceSeconds, previousSecretExpiresAt: graceEndsAt, last4: { from: row.last4, to: patch.last4 } } },
-          trx,
-        );
+        if (!(await tx.keys.updateIfSecret(id, environmentId, row.keyHash, patch))) throw new AppError('conflict', 'The key changed meanwhile; try again.');
+        await tx.keyChanges.record([id], nowIso);
+        await tx.audit.record(
+          { environmentId, actor, action: 'api_key.rolled', targetType: 'api_key', targetId: id, changes: { graceSeconds, previousSecretExpiresAt: graceEndsAt, last4: { from: row.last4, to: patch.last4 } } });
       });
       await invalidate(id);
       return { key, view: await one({ ...row, ...patch }) };

@@ -35,8 +35,8 @@ export function createLeakedRepository(db: Kysely<Database>) {
       return out;
     },
     /** Revokes the key if its current hash is still `keyHash` and it is not revoked; true when this call did it. */
-    async revokeIfLive(id: string, keyHash: string, now: string, trx: Kysely<Database>): Promise<boolean> {
-      const r = await trx
+    async revokeIfLive(id: string, keyHash: string, now: string): Promise<boolean> {
+      const r = await db
         .updateTable('api_keys')
         .set({ revoked_at: now, updated_at: now })
         .where('id', '=', id)
@@ -49,14 +49,14 @@ export function createLeakedRepository(db: Kysely<Database>) {
      * Ends the grace of the replaced secret `previousHash` at once, keeping the key's other secrets; true
      * when this call did it. Compare-and-set on the stored list, so a concurrent roll is never undone.
      */
-    async endGraceIfLive(id: string, previousHash: string, now: string, trx: Kysely<Database>): Promise<boolean> {
+    async endGraceIfLive(id: string, previousHash: string, now: string): Promise<boolean> {
       for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-        const row = await trx.selectFrom('api_keys').select(['previous_secrets']).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+        const row = await db.selectFrom('api_keys').select(['previous_secrets']).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
         if (!row) return false;
         const list = parsePreviousSecrets(row.previous_secrets);
         const kept = list.filter((p) => p.hash !== previousHash && p.expiresAt > now);
         if (kept.length === list.filter((p) => p.expiresAt > now).length) return false;
-        const r = await trx
+        const r = await db
           .updateTable('api_keys')
           .set({ previous_secrets: JSON.stringify(kept), updated_at: now })
           .where('id', '=', id)
@@ -66,9 +66,6 @@ export function createLeakedRepository(db: Kysely<Database>) {
         if (Number(r.numUpdatedRows) === 1) return true;
       }
       return false;
-    },
-    transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-      return db.transaction().execute(fn);
     },
   };
 }

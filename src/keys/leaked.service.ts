@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { sha256 } from '../kernel/crypto.js';
-import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { Actor, AuditRepository } from '../audit/audit.repository.js';
+import type { UnitOfWork } from '../db/unit-of-work.js';
 import type { Clock } from '../kernel/time.js';
 import type { KeyChangesRepository } from './key-changes.repository.js';
 import { keyIdOf, parseKey } from '../kernel/key-format.js';
@@ -22,16 +23,15 @@ function same(a: Buffer, hex: string): boolean {
  */
 export function createLeakedKeysService(deps: {
   repo: LeakedRepository;
-  audit: AuditService;
+  /** Each revocation commits with its audit event and the store's key change feed (every node follows it). */
+  store: UnitOfWork<{ leaked: LeakedRepository; keyChanges: KeyChangesRepository; audit: AuditRepository }>;
   clock: Clock;
-  /** The store's key change feed, written in each revoking transaction for every node to follow. */
-  changes: Pick<KeyChangesRepository, 'record'>;
   /** Drops a key from this node's verification cache at once (and others', through Redis when present). */
   invalidate: (keyId: string) => Promise<void>;
   /** Counts revocations for /metrics. */
   onRevoked?: (count: number) => void;
 }) {
-  const { repo, audit, clock, changes, invalidate, onRevoked } = deps;
+  const { repo, store, clock, invalidate, onRevoked } = deps;
   return {
     /** Revokes every live key among `keys` (anything else is ignored); returns how many keys were received. */
     async report(keys: string[], ip: string): Promise<{ received: number }> {
@@ -56,13 +56,11 @@ export function createLeakedKeysService(deps: {
         for (const key of byId.get(row.id) ?? []) {
           const hash = sha256(key);
           if (same(hash, row.keyHash)) {
-            const done = await repo.transaction(async (trx) => {
-              if (!(await repo.revokeIfLive(row.id, row.keyHash, nowIso, trx))) return false;
-              await changes.record(trx, [row.id], nowIso);
-              await audit.record(
-                { environmentId: row.environmentId, actor, action: 'api_key.revoked', targetType: 'api_key', targetId: row.id, changes: { revokedAt: nowIso, reason: 'leaked' } },
-                trx,
-              );
+            const done = await store.transaction(async (tx) => {
+              if (!(await tx.leaked.revokeIfLive(row.id, row.keyHash, nowIso))) return false;
+              await tx.keyChanges.record([row.id], nowIso);
+              await tx.audit.record(
+                { environmentId: row.environmentId, actor, action: 'api_key.revoked', targetType: 'api_key', targetId: row.id, changes: { revokedAt: nowIso, reason: 'leaked' } });
               return true;
             });
             if (done) touched.push(row.id);
@@ -71,10 +69,10 @@ export function createLeakedKeysService(deps: {
           // A replaced secret of a rolled key, still inside its grace period: end that grace, keep the other secrets.
           const previous = row.previousSecrets.find((p) => same(hash, p.hash) && Date.parse(p.expiresAt) > now.getTime());
           if (previous) {
-            const done = await repo.transaction(async (trx) => {
-              if (!(await repo.endGraceIfLive(row.id, previous.hash, nowIso, trx))) return false;
-              await changes.record(trx, [row.id], nowIso);
-              await audit.record(
+            const done = await store.transaction(async (tx) => {
+              if (!(await tx.leaked.endGraceIfLive(row.id, previous.hash, nowIso))) return false;
+              await tx.keyChanges.record([row.id], nowIso);
+              await tx.audit.record(
                 {
                   environmentId: row.environmentId,
                   actor,
@@ -82,9 +80,7 @@ export function createLeakedKeysService(deps: {
                   targetType: 'api_key',
                   targetId: row.id,
                   changes: { previousSecretExpiresAt: { from: previous.expiresAt, to: null }, reason: 'leaked' },
-                },
-                trx,
-              );
+                });
               return true;
             });
             if (done) touched.push(row.id);

@@ -1,4 +1,5 @@
-import { CompiledQuery, PostgresAdapter, sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
+import { bulkInsert, chunks, isIn, onPostgres } from '../db/bulk.js';
 import { reserveSeq } from '../db/change-counter.js';
 import type { Database, MembersTable } from '../db/schema.js';
 
@@ -102,39 +103,6 @@ const MEMBER_COLUMNS: Array<keyof MembersTable> = [
   'updated_at',
 ];
 
-/**
- * `column IN (values)`, written `= any($1)` with one array parameter on PostgreSQL: a thousand-item list
- * then costs one bound value instead of a thousand, which PostgreSQL plans much faster.
- */
-function isIn<DB, TB extends keyof DB>(trx: Kysely<Database>, eb: ExpressionBuilder<DB, TB>, column: string, values: string[]) {
-  if (trx.getExecutor().adapter instanceof PostgresAdapter) return sql<boolean>`${sql.ref(column)} = any(${values}::text[])`;
-  return eb(column as never, 'in', values as never);
-}
-
-const insertSql = new Map<string, string>();
-
-/** A multi-row INSERT as SQL text with placeholders for the engine (`?` for SQLite, `$n` for PostgreSQL); texts are cached by shape. */
-function bulkInsert(trx: Kysely<Database>, table: string, columns: string[], rows: unknown[][]): CompiledQuery {
-  const postgres = trx.getExecutor().adapter instanceof PostgresAdapter;
-  const shape = `${postgres ? 'pg' : 'lite'}:${table}:${columns.length}:${rows.length}`;
-  let text = insertSql.get(shape);
-  if (text === undefined) {
-    let n = 0;
-    const tuples = rows.map(() => `(${columns.map(() => (postgres ? `$${++n}` : '?')).join(',')})`);
-    text = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(',')}) values ${tuples.join(',')}`;
-    if (insertSql.size < 64) insertSql.set(shape, text);
-  }
-  return CompiledQuery.raw(text, rows.flat());
-}
-
-// Keeps every statement under SQLite's and PostgreSQL's bound-parameter limits.
-const CHUNK = 1000;
-function chunks<T>(items: T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 /** Filters of the member list (all within one environment). */
 export interface MemberListQuery {
   limit: number;
@@ -146,41 +114,37 @@ export interface MemberListQuery {
 /** SQL for members and their external references. */
 export function createMembersRepository(db: Kysely<Database>) {
   const repo = {
-    /** Runs `fn` in one transaction. */
-    transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-      return db.transaction().execute(fn);
-    },
-    /** Reserves `n` change numbers of this table's per-environment counter inside `trx`; returns the first. */
-    nextSeq(trx: Kysely<Database>, environmentId: string, n = 1): Promise<number> {
-      return reserveSeq(trx, environmentId, 'members', n);
+    /** Reserves `n` change numbers of this table's per-environment counter (in a transaction); returns the first. */
+    nextSeq(environmentId: string, n = 1): Promise<number> {
+      return reserveSeq(db, environmentId, 'members', n);
     },
     /** Reserves `n` generated member numbers (a separate counter); returns the first. */
-    nextNumbers(trx: Kysely<Database>, environmentId: string, n = 1): Promise<number> {
-      return reserveSeq(trx, environmentId, 'member_number', n);
+    nextNumbers(environmentId: string, n = 1): Promise<number> {
+      return reserveSeq(db, environmentId, 'member_number', n);
     },
-    async insert(m: Member, trx: Kysely<Database> = db): Promise<void> {
-      await repo.insertMany([m], trx);
+    async insert(m: Member): Promise<void> {
+      await repo.insertMany([m]);
     },
     /**
      * Inserts members and their external references: one multi-row statement per chunk, written as SQL text
      * with bound parameters (no query-builder tree per value, which dominated bulk imports).
      */
-    async insertMany(members: Member[], trx: Kysely<Database> = db): Promise<void> {
+    async insertMany(members: Member[]): Promise<void> {
       if (members.length === 0) return;
       const refs = members.flatMap((m) => m.externalRefs.map((r) => [m.environmentId, r.system, r.id, m.id]));
-      if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+      if (onPostgres(db)) {
         // PostgreSQL: one statement per table, each column one array parameter (unnest), whatever the row count.
         const rows = members.map(toColumns);
         const arrays = MEMBER_COLUMNS.map((c) => rows.map((r) => r[c]));
         const types = MEMBER_COLUMNS.map((c) => (c === 'marketing_opt_in' || c === 'seq' ? 'int[]' : 'text[]'));
-        await trx.executeQuery(
+        await db.executeQuery(
           CompiledQuery.raw(
             `insert into "members" (${MEMBER_COLUMNS.map((c) => `"${c}"`).join(',')}) select * from unnest(${types.map((t, i) => `$${i + 1}::${t}`).join(',')})`,
             arrays,
           ),
         );
         if (refs.length > 0) {
-          await trx.executeQuery(
+          await db.executeQuery(
             CompiledQuery.raw(
               'insert into "member_external_refs" ("environment_id","system","external_id","member_id") select * from unnest($1::text[],$2::text[],$3::text[],$4::text[])',
               [0, 1, 2, 3].map((i) => refs.map((r) => r[i])),
@@ -191,29 +155,29 @@ export function createMembersRepository(db: Kysely<Database>) {
       }
       for (const part of chunks(members, 250)) {
         const rows = part.map(toColumns);
-        await trx.executeQuery(bulkInsert(trx, 'members', MEMBER_COLUMNS, rows.map((r) => MEMBER_COLUMNS.map((c) => r[c]))));
+        await db.executeQuery(bulkInsert(db, 'members', MEMBER_COLUMNS, rows.map((r) => MEMBER_COLUMNS.map((c) => r[c]))));
       }
-      for (const part of chunks(refs, 500)) await trx.executeQuery(bulkInsert(trx, 'member_external_refs', ['environment_id', 'system', 'external_id', 'member_id'], part));
+      for (const part of chunks(refs, 500)) await db.executeQuery(bulkInsert(db, 'member_external_refs', ['environment_id', 'system', 'external_id', 'member_id'], part));
     },
     /** Overwrites a member's fields (seq and updatedAt included) and re-indexes its external references. */
-    async update(m: Member, trx: Kysely<Database> = db): Promise<void> {
+    async update(m: Member): Promise<void> {
       const { id, environment_id, created_at, ...set } = toColumns(m);
       void created_at;
-      await trx.updateTable('members').set(set).where('id', '=', id).where('environment_id', '=', environment_id).execute();
-      await trx.deleteFrom('member_external_refs').where('member_id', '=', id).execute();
+      await db.updateTable('members').set(set).where('id', '=', id).where('environment_id', '=', environment_id).execute();
+      await db.deleteFrom('member_external_refs').where('member_id', '=', id).execute();
       if (m.externalRefs.length > 0) {
-        await trx
+        await db
           .insertInto('member_external_refs')
           .values(m.externalRefs.map((r) => ({ environment_id: m.environmentId, system: r.system, external_id: r.id, member_id: m.id })))
           .execute();
       }
     },
-    async find(id: string, environmentId: string, trx: Kysely<Database> = db): Promise<Member | undefined> {
-      const r = await trx.selectFrom('members').selectAll().where('id', '=', id).where('environment_id', '=', environmentId).executeTakeFirst();
+    async find(id: string, environmentId: string): Promise<Member | undefined> {
+      const r = await db.selectFrom('members').selectAll().where('id', '=', id).where('environment_id', '=', environmentId).executeTakeFirst();
       return r && toMember(r);
     },
-    async findByMemberNumber(environmentId: string, memberNumber: string, trx: Kysely<Database> = db): Promise<Member | undefined> {
-      const r = await trx
+    async findByMemberNumber(environmentId: string, memberNumber: string): Promise<Member | undefined> {
+      const r = await db
         .selectFrom('members')
         .selectAll()
         .where('environment_id', '=', environmentId)
@@ -222,20 +186,20 @@ export function createMembersRepository(db: Kysely<Database>) {
       return r && toMember(r);
     },
     /** The member holding any of these external references, by `system\u0000id`. */
-    async byExternalRefs(environmentId: string, refs: ExternalRef[], trx: Kysely<Database> = db): Promise<Map<string, Member>> {
+    async byExternalRefs(environmentId: string, refs: ExternalRef[]): Promise<Map<string, Member>> {
       const out = new Map<string, Member>();
       const wanted = new Set(refs.map((r) => `${r.system}\u0000${r.id}`));
       const systems = [...new Set(refs.map((r) => r.system))];
       for (const part of chunks([...new Set(refs.map((r) => r.id))])) {
         // IN lists keep to the primary key (environment, system, external id); exact pairs are picked below.
-        const rows = await trx
+        const rows = await db
           .selectFrom('member_external_refs as r')
           .innerJoin('members as m', 'm.id', 'r.member_id')
           .selectAll('m')
           .select(['r.system as ref_system', 'r.external_id as ref_id'])
           .where('r.environment_id', '=', environmentId)
           .where('r.system', 'in', systems)
-          .where((eb) => isIn(trx, eb, 'r.external_id', part))
+          .where((eb) => isIn(db, eb, 'r.external_id', part))
           .execute();
         for (const r of rows) {
           const k = `${r.ref_system}\u0000${r.ref_id}`;
@@ -245,23 +209,23 @@ export function createMembersRepository(db: Kysely<Database>) {
       return out;
     },
     /** Members by member number. */
-    async byMemberNumbers(environmentId: string, numbers: string[], trx: Kysely<Database> = db): Promise<Map<string, Member>> {
+    async byMemberNumbers(environmentId: string, numbers: string[]): Promise<Map<string, Member>> {
       const out = new Map<string, Member>();
       for (const part of chunks(numbers)) {
-        const rows = await trx.selectFrom('members').selectAll().where('environment_id', '=', environmentId).where((eb) => isIn(trx, eb, 'member_number', part)).execute();
+        const rows = await db.selectFrom('members').selectAll().where('environment_id', '=', environmentId).where((eb) => isIn(db, eb, 'member_number', part)).execute();
         for (const r of rows) out.set(r.member_number, toMember(r));
       }
       return out;
     },
     /** Members by lower-cased email; several members may share one (families), oldest first. */
-    async byEmails(environmentId: string, emailsLower: string[], trx: Kysely<Database> = db): Promise<Map<string, Member[]>> {
+    async byEmails(environmentId: string, emailsLower: string[]): Promise<Map<string, Member[]>> {
       const out = new Map<string, Member[]>();
       for (const part of chunks(emailsLower)) {
-        const rows = await trx
+        const rows = await db
           .selectFrom('members')
           .selectAll()
           .where('environment_id', '=', environmentId)
-          .where((eb) => isIn(trx, eb, 'email_lower', part))
+          .where((eb) => isIn(db, eb, 'email_lower', part))
           .orderBy('created_at')
           .orderBy('id')
           .execute();
@@ -274,10 +238,10 @@ export function createMembersRepository(db: Kysely<Database>) {
       return out;
     },
     /** The member numbers among `numbers` already taken in the environment. */
-    async takenNumbers(environmentId: string, numbers: string[], trx: Kysely<Database> = db): Promise<Set<string>> {
+    async takenNumbers(environmentId: string, numbers: string[]): Promise<Set<string>> {
       const out = new Set<string>();
       for (const part of chunks(numbers)) {
-        const rows = await trx.selectFrom('members').select('member_number').where('environment_id', '=', environmentId).where((eb) => isIn(trx, eb, 'member_number', part)).execute();
+        const rows = await db.selectFrom('members').select('member_number').where('environment_id', '=', environmentId).where((eb) => isIn(db, eb, 'member_number', part)).execute();
         for (const r of rows) out.add(r.member_number);
       }
       return out;

@@ -1,12 +1,13 @@
-import type { Kysely } from 'kysely';
-import type { Actor, AuditService } from '../audit/audit.service.js';
-import type { Database } from '../db/schema.js';
+import type { Actor, AuditRepository } from '../audit/audit.repository.js';
+import type { UnitOfWork } from '../db/unit-of-work.js';
 import { AppError, invalid } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import { decodeCursor, feedPageOf, pageOf } from '../kernel/paging.js';
-import type { SitesService } from '../sites/sites.service.js';
+import type { SitesRepository } from '../sites/sites.repository.js';
 import type { Clock } from '../kernel/time.js';
 import { controlCharacterErrors } from '../kernel/rules/control-characters.js';
+import { dedupeRefs, memberNumberOf, type MemberRow } from './member-rules.js';
+import { applyMemberBatch, type BatchOutcome, type MembersBatchTx } from './members-batch.js';
 import type { ExternalRef, Member, MembersRepository } from './members.repository.js';
 import type { CreateMemberInput, MemberView, UpdateMemberInput } from './members.schemas.js';
 
@@ -43,21 +44,6 @@ function ifMatchHolds(header: string, m: Member): boolean {
     .some((t) => t === '*' || t === current);
 }
 
-/** Formats the n-th generated member number. */
-function memberNumberOf(n: number): string {
-  return `M${String(n).padStart(7, '0')}`;
-}
-
-function dedupeRefs(refs: ExternalRef[]): ExternalRef[] {
-  const seen = new Set<string>();
-  return refs.filter((r) => {
-    const k = `${r.system}\u0000${r.id}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
-
 /**
  * Refuses control characters in the text a create or update would store (names and email as trimmed), each
  * field named; on PostgreSQL a NUL would otherwise fail in the store and on SQLite be kept.
@@ -79,25 +65,47 @@ function checkControlCharacters(input: CreateMemberInput | UpdateMemberInput): v
   if (errors.length > 0) throw invalid(errors);
 }
 
-/** Members of an environment: listing, the change feed, create and update (with lost-update protection). */
-export function createMembersService(deps: { repo: MembersRepository; sites: Pick<SitesService, 'existing'>; clock: Clock; audit: AuditService }) {
-  const { repo, sites, clock, audit } = deps;
+/** What a member-writing transaction holds: the members, the sites a home site must be one of, the audit trail. */
+export interface MembersTx {
+  members: MembersRepository;
+  sites: SitesRepository;
+  audit: AuditRepository;
+}
+
+/** A customer as a checkout knows them. */
+interface Customer {
+  firstName: string;
+  lastName: string;
+  email: string;
+  dateOfBirth?: string;
+  phone?: string;
+  marketingOptIn?: boolean;
+  homeSiteId?: string | null;
+}
+
+/**
+ * Members of an environment, the one owner of their rules: listing, the change feed, create and update (with
+ * lost-update protection), matching and merging (the import's batches, the checkout's customers), member numbers
+ * and external references. Writes run in a unit of work; `…In(tx, …)` joins a caller's.
+ */
+export function createMembersService(deps: { repo: MembersRepository; store: UnitOfWork<MembersTx>; clock: Clock }) {
+  const { repo, store, clock } = deps;
 
   // Reads through the write's transaction: on SQLite (one connection) a read on the db would wait for the
   // transaction forever, and on PostgreSQL it would not see a site the same transaction created.
-  async function checkSite(trx: Kysely<Database>, environmentId: string, homeSiteId: string | null | undefined): Promise<void> {
+  async function checkSite(tx: MembersTx, environmentId: string, homeSiteId: string | null | undefined): Promise<void> {
     if (homeSiteId === null || homeSiteId === undefined) return;
-    const found = await sites.existing(environmentId, [homeSiteId], trx);
+    const found = await tx.sites.existing(environmentId, [homeSiteId]);
     if (!found.has(homeSiteId)) throw invalid([{ path: 'homeSiteId', message: 'is not a site of this environment' }]);
   }
 
-  async function checkUnique(trx: Kysely<Database>, environmentId: string, memberId: string | null, memberNumber: string | undefined, refs: ExternalRef[]): Promise<void> {
+  async function checkUnique(tx: MembersTx, environmentId: string, memberId: string | null, memberNumber: string | undefined, refs: ExternalRef[]): Promise<void> {
     if (memberNumber !== undefined) {
-      const other = await repo.findByMemberNumber(environmentId, memberNumber, trx);
+      const other = await tx.members.findByMemberNumber(environmentId, memberNumber);
       if (other && other.id !== memberId) throw new AppError('conflict', `Member number ${memberNumber} belongs to another member.`, [{ path: 'memberNumber', message: 'is taken' }]);
     }
     if (refs.length > 0) {
-      const holders = await repo.byExternalRefs(environmentId, refs, trx);
+      const holders = await tx.members.byExternalRefs(environmentId, refs);
       for (const [k, holder] of holders) {
         if (holder.id !== memberId) {
           const [system, id] = k.split('\u0000');
@@ -108,12 +116,43 @@ export function createMembersService(deps: { repo: MembersRepository; sites: Pic
   }
 
   /** The next generated member number not taken (imports may have used the same pattern). */
-  async function generateNumber(trx: Kysely<Database>, environmentId: string): Promise<string> {
+  async function generateNumber(tx: MembersTx, environmentId: string): Promise<string> {
     for (;;) {
-      const n = await repo.nextNumbers(trx, environmentId, 1);
+      const n = await tx.members.nextNumbers(environmentId, 1);
       const candidate = memberNumberOf(n);
-      if (!(await repo.findByMemberNumber(environmentId, candidate, trx))) return candidate;
+      if (!(await tx.members.findByMemberNumber(environmentId, candidate))) return candidate;
     }
+  }
+
+  /** Creates a member inside `tx`; the member number is generated when not given. */
+  async function createIn(tx: MembersTx, environmentId: string, input: CreateMemberInput, actor: Actor, id = newId('mem')): Promise<Member> {
+    checkControlCharacters(input);
+    const refs = dedupeRefs(input.externalRefs ?? []);
+    // Every query runs in `tx`: inside a caller's transaction nothing may read on the db (see checkSite).
+    const seq = await tx.members.nextSeq(environmentId);
+    await checkSite(tx, environmentId, input.homeSiteId);
+    await checkUnique(tx, environmentId, null, input.memberNumber, refs);
+    const now = clock.now().toISOString();
+    const m: Member = {
+      id,
+      environmentId,
+      memberNumber: input.memberNumber ?? (await generateNumber(tx, environmentId)),
+      firstName: input.firstName.trim(),
+      lastName: input.lastName.trim(),
+      email: input.email.trim(),
+      dateOfBirth: input.dateOfBirth ?? null,
+      phone: input.phone ?? null,
+      address: { line1: input.address?.line1 ?? null, line2: input.address?.line2 ?? null, town: input.address?.town ?? null, postcode: input.address?.postcode ?? null },
+      homeSiteId: input.homeSiteId ?? null,
+      marketingOptIn: input.marketingOptIn ?? false,
+      externalRefs: refs,
+      seq,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await tx.members.insert(m);
+    await tx.audit.record({ environmentId, actor, action: 'member.created', targetType: 'member', targetId: m.id, changes: { fields: Object.keys(input) } });
+    return m;
   }
 
   const service = {
@@ -140,48 +179,41 @@ export function createMembersService(deps: { repo: MembersRepository; sites: Pic
       return m;
     },
 
-    /** Creates a member; the member number is generated when not given. Usable by other services (checkout). */
-    async create(environmentId: string, input: CreateMemberInput, actor: Actor, trxIn?: Kysely<Database>, id = newId('mem')): Promise<Member> {
-      checkControlCharacters(input);
-      const refs = dedupeRefs(input.externalRefs ?? []);
-      // Every query runs in `trx`: inside a caller's transaction nothing may read on the db (see checkSite).
-      const run = async (trx: Kysely<Database>) => {
-        const seq = await repo.nextSeq(trx, environmentId);
-        await checkSite(trx, environmentId, input.homeSiteId);
-        await checkUnique(trx, environmentId, null, input.memberNumber, refs);
-        const now = clock.now().toISOString();
-        const m: Member = {
-          id,
-          environmentId,
-          memberNumber: input.memberNumber ?? (await generateNumber(trx, environmentId)),
-          firstName: input.firstName.trim(),
-          lastName: input.lastName.trim(),
-          email: input.email.trim(),
-          dateOfBirth: input.dateOfBirth ?? null,
-          phone: input.phone ?? null,
-          address: { line1: input.address?.line1 ?? null, line2: input.address?.line2 ?? null, town: input.address?.town ?? null, postcode: input.address?.postcode ?? null },
-          homeSiteId: input.homeSiteId ?? null,
-          marketingOptIn: input.marketingOptIn ?? false,
-          externalRefs: refs,
-          seq,
-          createdAt: now,
-          updatedAt: now,
-        };
-        await repo.insert(m, trx);
-        await audit.record({ environmentId, actor, action: 'member.created', targetType: 'member', targetId: m.id, changes: { fields: Object.keys(input) } }, trx);
-        return m;
-      };
-      return trxIn ? run(trxIn) : repo.transaction(run);
+    /** A member of the environment, or undefined. */
+    find: (environmentId: string, id: string): Promise<Member | undefined> => repo.find(id, environmentId),
+
+    /** Creates a member; the member number is generated when not given. */
+    create: (environmentId: string, input: CreateMemberInput, actor: Actor, id?: string): Promise<Member> =>
+      store.transaction((tx) => createIn(tx, environmentId, input, actor, id)),
+    /** `create` inside the caller's transaction. */
+    createIn,
+
+    /**
+     * The member a checkout's customer is, inside the checkout's transaction: an existing member with the same
+     * email and name (case-insensitive; exactly one, so families sharing an email are never merged), else a new
+     * member by the rules of `create` (the site they joined at becomes their home site).
+     */
+    async matchOrCreateIn(tx: MembersTx, environmentId: string, customer: Customer, actor: Actor): Promise<{ member: Member; created: boolean }> {
+      const emailLower = customer.email.toLowerCase();
+      const same = ((await tx.members.byEmails(environmentId, [emailLower])).get(emailLower) ?? []).filter(
+        (m) => m.firstName.toLowerCase() === customer.firstName.toLowerCase() && m.lastName.toLowerCase() === customer.lastName.toLowerCase(),
+      );
+      if (same.length === 1) return { member: same[0], created: false };
+      return { member: await createIn(tx, environmentId, customer, actor), created: true };
     },
+
+    /** Applies an import's batch of rows inside the caller's transaction (see applyMemberBatch). */
+    applyBatch: (tx: MembersBatchTx, environmentId: string, rows: MemberRow[], opts: { dryRun: boolean; actor: Actor; changes?: Record<string, unknown> }): Promise<BatchOutcome> =>
+      applyMemberBatch(tx, clock, environmentId, rows, opts),
 
     /** Applies a partial update; with `ifMatch`, a stale ETag is 412 precondition_failed and nothing changes. */
     async update(environmentId: string, id: string, patch: UpdateMemberInput, actor: Actor, ifMatch?: string): Promise<Member> {
       checkControlCharacters(patch);
-      return repo.transaction(async (trx) => {
+      return store.transaction(async (tx) => {
         // Taking the change number first locks the environment's member counter, so the reads below are current.
-        const seq = await repo.nextSeq(trx, environmentId);
-        await checkSite(trx, environmentId, patch.homeSiteId);
-        const current = await repo.find(id, environmentId, trx);
+        const seq = await tx.members.nextSeq(environmentId);
+        await checkSite(tx, environmentId, patch.homeSiteId);
+        const current = await tx.members.find(id, environmentId);
         if (!current) throw new AppError('not_found', `No member ${id}.`);
         if (ifMatch !== undefined && !ifMatchHolds(ifMatch, current)) {
           throw new AppError('precondition_failed', 'The member changed since you read it (If-Match does not match its ETag); read it again and retry.', [
@@ -189,7 +221,7 @@ export function createMembersService(deps: { repo: MembersRepository; sites: Pic
           ]);
         }
         const refs = patch.externalRefs !== undefined ? dedupeRefs(patch.externalRefs) : current.externalRefs;
-        await checkUnique(trx, environmentId, id, patch.memberNumber, patch.externalRefs !== undefined ? refs : []);
+        await checkUnique(tx, environmentId, id, patch.memberNumber, patch.externalRefs !== undefined ? refs : []);
         const next: Member = {
           ...current,
           memberNumber: patch.memberNumber ?? current.memberNumber,
@@ -205,8 +237,8 @@ export function createMembersService(deps: { repo: MembersRepository; sites: Pic
           seq,
           updatedAt: clock.now().toISOString(),
         };
-        await repo.update(next, trx);
-        await audit.record({ environmentId, actor, action: 'member.updated', targetType: 'member', targetId: id, changes: { fields: Object.keys(patch) } }, trx);
+        await tx.members.update(next);
+        await tx.audit.record({ environmentId, actor, action: 'member.updated', targetType: 'member', targetId: id, changes: { fields: Object.keys(patch) } });
         return next;
       });
     },

@@ -47,8 +47,8 @@ function toType(r: MembershipTypesTable): MembershipType {
 /** SQL for membership types. */
 export function createMembershipTypesRepository(db: Kysely<Database>) {
   return {
-    async insert(t: MembershipType, trx: Kysely<Database> = db): Promise<void> {
-      await trx
+    async insert(t: MembershipType): Promise<void> {
+      await db
         .insertInto('membership_types')
         .values({
           id: t.id,
@@ -71,8 +71,8 @@ export function createMembershipTypesRepository(db: Kysely<Database>) {
         })
         .execute();
     },
-    async find(id: string, environmentId: string, trx: Kysely<Database> = db): Promise<MembershipType | undefined> {
-      const r = await trx.selectFrom('membership_types').selectAll().where('id', '=', id).where('environment_id', '=', environmentId).executeTakeFirst();
+    async find(id: string, environmentId: string): Promise<MembershipType | undefined> {
+      const r = await db.selectFrom('membership_types').selectAll().where('id', '=', id).where('environment_id', '=', environmentId).executeTakeFirst();
       return r && toType(r);
     },
     /** One page ordered by (created_at, id) after `after`; limit + 1 rows. */

@@ -71,21 +71,17 @@ function toColumns(m: Membership): MembershipsTable {
 /** SQL for memberships. */
 export function createMembershipsRepository(db: Kysely<Database>) {
   return {
-    /** Runs `fn` in one transaction. */
-    transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-      return db.transaction().execute(fn);
-    },
-    /** Reserves `n` change numbers of this table's per-environment counter inside `trx`; returns the first. */
-    nextSeq(trx: Kysely<Database>, environmentId: string, n = 1): Promise<number> {
-      return reserveSeq(trx, environmentId, 'memberships', n);
+    /** Reserves `n` change numbers of this table's per-environment counter (in a transaction); returns the first. */
+    nextSeq(environmentId: string, n = 1): Promise<number> {
+      return reserveSeq(db, environmentId, 'memberships', n);
     },
     /** Inserts a membership; `seq` must come from reserveSeq(…, 'memberships') in the same transaction. */
-    async insert(m: Membership, trx: Kysely<Database> = db): Promise<void> {
-      await trx.insertInto('memberships').values(toColumns(m)).execute();
+    async insert(m: Membership): Promise<void> {
+      await db.insertInto('memberships').values(toColumns(m)).execute();
     },
     /** Overwrites status, dates, cancellation, seq and updatedAt. */
-    async update(m: Membership, trx: Kysely<Database> = db): Promise<void> {
-      await trx
+    async update(m: Membership): Promise<void> {
+      await db
         .updateTable('memberships')
         .set({
           status: m.status,
@@ -101,8 +97,8 @@ export function createMembershipsRepository(db: Kysely<Database>) {
         .where('environment_id', '=', m.environmentId)
         .execute();
     },
-    async find(id: string, environmentId: string, trx: Kysely<Database> = db): Promise<Membership | undefined> {
-      const r = await trx.selectFrom('memberships').selectAll().where('id', '=', id).where('environment_id', '=', environmentId).executeTakeFirst();
+    async find(id: string, environmentId: string): Promise<Membership | undefined> {
+      const r = await db.selectFrom('memberships').selectAll().where('id', '=', id).where('environment_id', '=', environmentId).executeTakeFirst();
       return r && toMembership(r);
     },
     /** A member's memberships, one page ordered by (created_at, id); limit + 1 rows. */
@@ -137,8 +133,8 @@ export function createMembershipsRepository(db: Kysely<Database>) {
       return rows.map((r) => ({ ...toMembership(r), integration: r.integration }));
     },
     /** True when the member holds a membership in one of these statuses. */
-    async hasStatus(environmentId: string, memberId: string, statuses: MembershipStatus[], trx: Kysely<Database> = db): Promise<boolean> {
-      const r = await trx
+    async hasStatus(environmentId: string, memberId: string, statuses: MembershipStatus[]): Promise<boolean> {
+      const r = await db
         .selectFrom('memberships')
         .select('id')
         .where('environment_id', '=', environmentId)

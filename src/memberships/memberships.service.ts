@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Actor, AuditService } from '../audit/audit.service.js';
-import type { Database } from '../db/schema.js';
+import type { Actor, AuditRepository } from '../audit/audit.repository.js';
+import type { UnitOfWork } from '../db/unit-of-work.js';
 import { AppError } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import { decodeCursor, feedPageOf, pageOf } from '../kernel/paging.js';
@@ -41,15 +40,74 @@ interface NewMembership {
   source: string;
 }
 
-/** Memberships: per member, the change feed (CoursePro), creation and cancellation. */
+/** What a membership-writing transaction holds. */
+export interface MembershipsTx {
+  memberships: MembershipsRepository;
+  audit: AuditRepository;
+}
+
+/**
+ * Memberships: per member, the change feed (CoursePro), creation, and the one owner of status changes
+ * (cancellation included). Writes run in a unit of work; `…In(tx, …)` joins a caller's (the checkout's).
+ */
 export function createMembershipsService(deps: {
   repo: MembershipsRepository;
+  store: UnitOfWork<MembershipsTx>;
   clock: Clock;
-  audit: AuditService;
   /** Resolves a member of the environment (404 otherwise). */
   memberExists: (environmentId: string, memberId: string) => Promise<boolean>;
 }) {
-  const { repo, clock, audit, memberExists } = deps;
+  const { repo, store, clock, memberExists } = deps;
+
+  async function createIn(tx: MembershipsTx, environmentId: string, input: NewMembership, actor: Actor, id = newId('ms')): Promise<Membership> {
+    const seq = await tx.memberships.nextSeq(environmentId);
+    const now = clock.now().toISOString();
+    const m: Membership = {
+      id,
+      environmentId,
+      memberId: input.memberId,
+      membershipTypeId: input.membershipTypeId,
+      siteId: input.siteId ?? null,
+      status: input.status,
+      startDate: input.startDate,
+      endDate: input.endDate ?? null,
+      pricePence: input.pricePence,
+      source: input.source,
+      cancelledAt: null,
+      cancelReason: null,
+      seq,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await tx.memberships.insert(m);
+    await tx.audit.record({ environmentId, actor, action: 'membership.created', targetType: 'membership', targetId: m.id, changes: { status: m.status, source: m.source } });
+    return m;
+  }
+
+  async function setStatusIn(tx: MembershipsTx, environmentId: string, id: string, status: MembershipStatus, actor: Actor): Promise<Membership> {
+    const seq = await tx.memberships.nextSeq(environmentId);
+    const current = await tx.memberships.find(id, environmentId);
+    if (!current) throw new AppError('not_found', `No membership ${id}.`);
+    if (current.status === status) return current;
+    const next: Membership = { ...current, status, seq, updatedAt: clock.now().toISOString() };
+    await tx.memberships.update(next);
+    await tx.audit.record({ environmentId, actor, action: 'membership.status_changed', targetType: 'membership', targetId: id, changes: { from: current.status, to: status } });
+    return next;
+  }
+
+  async function cancelIn(tx: MembershipsTx, environmentId: string, id: string, reason: string | undefined, actor: Actor): Promise<Membership> {
+    const seq = await tx.memberships.nextSeq(environmentId);
+    const current = await tx.memberships.find(id, environmentId);
+    if (!current) throw new AppError('not_found', `No membership ${id}.`);
+    if (current.status === 'cancelled') return current;
+    if (!CANCELLABLE.includes(current.status)) throw new AppError('conflict', `A membership that is ${current.status} cannot be cancelled.`, [{ path: 'status', message: `is ${current.status}` }]);
+    const now = clock.now().toISOString();
+    const next: Membership = { ...current, status: 'cancelled', cancelledAt: now, cancelReason: reason ?? null, seq, updatedAt: now };
+    await tx.memberships.update(next);
+    await tx.audit.record({ environmentId, actor, action: 'membership.cancelled', targetType: 'membership', targetId: id, changes: { from: current.status } });
+    return next;
+  }
+
   return {
     /** One page of a member's memberships, oldest first; 404 when the member is not in the environment. */
     async listForMember(environmentId: string, memberId: string, q: { limit?: number; cursor?: string }) {
@@ -83,65 +141,23 @@ export function createMembershipsService(deps: {
       return m;
     },
 
-    /** Creates a membership (inside the caller's transaction when given). The caller has checked member, type and site. */
-    async create(environmentId: string, input: NewMembership, actor: Actor, trxIn?: Kysely<Database>, id = newId('ms')): Promise<Membership> {
-      const run = async (trx: Kysely<Database>) => {
-        const seq = await repo.nextSeq(trx, environmentId);
-        const now = clock.now().toISOString();
-        const m: Membership = {
-          id,
-          environmentId,
-          memberId: input.memberId,
-          membershipTypeId: input.membershipTypeId,
-          siteId: input.siteId ?? null,
-          status: input.status,
-          startDate: input.startDate,
-          endDate: input.endDate ?? null,
-          pricePence: input.pricePence,
-          source: input.source,
-          cancelledAt: null,
-          cancelReason: null,
-          seq,
-          createdAt: now,
-          updatedAt: now,
-        };
-        await repo.insert(m, trx);
-        await audit.record({ environmentId, actor, action: 'membership.created', targetType: 'membership', targetId: m.id, changes: { status: m.status, source: m.source } }, trx);
-        return m;
-      };
-      return trxIn ? run(trxIn) : repo.transaction(run);
-    },
+    /** Creates a membership. The caller has checked member, type and site. */
+    create: (environmentId: string, input: NewMembership, actor: Actor, id?: string): Promise<Membership> =>
+      store.transaction((tx) => createIn(tx, environmentId, input, actor, id)),
+    /** `create` inside the caller's transaction (checkout). */
+    createIn,
 
     /** Sets a membership's status (e.g. checkout completing a pending one). */
-    async setStatus(environmentId: string, id: string, status: MembershipStatus, actor: Actor, trxIn?: Kysely<Database>): Promise<Membership> {
-      const run = async (trx: Kysely<Database>) => {
-        const seq = await repo.nextSeq(trx, environmentId);
-        const current = await repo.find(id, environmentId, trx);
-        if (!current) throw new AppError('not_found', `No membership ${id}.`);
-        if (current.status === status) return current;
-        const next: Membership = { ...current, status, seq, updatedAt: clock.now().toISOString() };
-        await repo.update(next, trx);
-        await audit.record({ environmentId, actor, action: 'membership.status_changed', targetType: 'membership', targetId: id, changes: { from: current.status, to: status } }, trx);
-        return next;
-      };
-      return trxIn ? run(trxIn) : repo.transaction(run);
-    },
+    setStatus: (environmentId: string, id: string, status: MembershipStatus, actor: Actor): Promise<Membership> =>
+      store.transaction((tx) => setStatusIn(tx, environmentId, id, status, actor)),
+    /** `setStatus` inside the caller's transaction (a mandate decided). */
+    setStatusIn,
 
     /** Cancels a membership now. Cancelling a cancelled one answers it unchanged; an expired or lapsed one is 409. */
-    async cancel(environmentId: string, id: string, reason: string | undefined, actor: Actor): Promise<Membership> {
-      return repo.transaction(async (trx) => {
-        const seq = await repo.nextSeq(trx, environmentId);
-        const current = await repo.find(id, environmentId, trx);
-        if (!current) throw new AppError('not_found', `No membership ${id}.`);
-        if (current.status === 'cancelled') return current;
-        if (!CANCELLABLE.includes(current.status)) throw new AppError('conflict', `A membership that is ${current.status} cannot be cancelled.`, [{ path: 'status', message: `is ${current.status}` }]);
-        const now = clock.now().toISOString();
-        const next: Membership = { ...current, status: 'cancelled', cancelledAt: now, cancelReason: reason ?? null, seq, updatedAt: now };
-        await repo.update(next, trx);
-        await audit.record({ environmentId, actor, action: 'membership.cancelled', targetType: 'membership', targetId: id, changes: { from: current.status } }, trx);
-        return next;
-      });
-    },
+    cancel: (environmentId: string, id: string, reason: string | undefined, actor: Actor): Promise<Membership> =>
+      store.transaction((tx) => cancelIn(tx, environmentId, id, reason, actor)),
+    /** `cancel` inside the caller's transaction (a failed mandate). */
+    cancelIn,
 
     /** True when the member holds an active membership. */
     hasActive: (environmentId: string, memberId: string) => repo.hasStatus(environmentId, memberId, ['active']),

@@ -62,7 +62,6 @@ export async function seedPublicApi(
         externalRefs: junior ? [{ system: 'coursepro', id: `CP-${5000 + i}` }] : [],
       },
       SYSTEM_ACTOR,
-      undefined,
       demoId('mem', i + 1),
     );
     const status = statuses[i % statuses.length];
@@ -73,7 +72,6 @@ export async function seedPublicApi(
       env.id,
       { memberId: member.id, membershipTypeId: type.id, siteId: type.siteId ?? site.id, status, startDate: start, endDate: end, pricePence: type.pricePence, source: 'seed' },
       SYSTEM_ACTOR,
-      undefined,
       demoId('ms', i + 1),
     );
   }

@@ -35,8 +35,8 @@ function toSite(r: SitesTable): Site {
 /** SQL for sites. */
 export function createSitesRepository(db: Kysely<Database>) {
   return {
-    async insert(s: Site, trx: Kysely<Database> = db): Promise<void> {
-      await trx
+    async insert(s: Site): Promise<void> {
+      await db
         .insertInto('sites')
         .values({
           id: s.id,
@@ -53,14 +53,14 @@ export function createSitesRepository(db: Kysely<Database>) {
         })
         .execute();
     },
-    async find(id: string, environmentId: string, trx: Kysely<Database> = db): Promise<Site | undefined> {
-      const r = await trx.selectFrom('sites').selectAll().where('id', '=', id).where('environment_id', '=', environmentId).executeTakeFirst();
+    async find(id: string, environmentId: string): Promise<Site | undefined> {
+      const r = await db.selectFrom('sites').selectAll().where('id', '=', id).where('environment_id', '=', environmentId).executeTakeFirst();
       return r && toSite(r);
     },
     /** The ids among `ids` that are sites of the environment (inside the caller's transaction when given). */
-    async existing(environmentId: string, ids: string[], trx: Kysely<Database> = db): Promise<Set<string>> {
+    async existing(environmentId: string, ids: string[]): Promise<Set<string>> {
       if (ids.length === 0) return new Set();
-      const rows = await trx.selectFrom('sites').select('id').where('environment_id', '=', environmentId).where('id', 'in', ids).execute();
+      const rows = await db.selectFrom('sites').select('id').where('environment_id', '=', environmentId).where('id', 'in', ids).execute();
       return new Set(rows.map((r) => r.id));
     },
     /** One page ordered by (created_at, id), starting after `after`; fetches limit + 1 to tell if more follow. */

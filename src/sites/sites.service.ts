@@ -1,5 +1,3 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
 import type { Clock } from '../kernel/time.js';
 import { newId } from '../kernel/ids.js';
 import { decodeCursor, pageOf } from '../kernel/paging.js';
@@ -34,8 +32,6 @@ export function createSitesService(deps: { repo: SitesRepository; clock: Clock }
     },
     /** A site of the environment, or undefined (another environment's site does not exist here). */
     find: (id: string, environmentId: string) => repo.find(id, environmentId),
-    /** The ids among `ids` that are sites of the environment (inside the caller's transaction when given). */
-    existing: (environmentId: string, ids: string[], trx?: Kysely<Database>) => repo.existing(environmentId, ids, trx),
     /** Creates a site (seed data, tests). */
     async create(environmentId: string, input: { code: string; name: string; addressLine1?: string; town?: string; postcode?: string; phone?: string }, id = newId('site')): Promise<Site> {
       const now = clock.now().toISOString();

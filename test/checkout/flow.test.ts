@@ -240,6 +240,9 @@ describe('hosted checkout flow (server-rendered forms)', () => {
     expect((await t.deps.checkout.repo.findPayment(s.payment.id))?.status).toBe('failed');
     const ms = (await w.membershipsOf(s.memberId)).find((m) => m.id === s.membershipId);
     expect(ms?.status).toBe('cancelled');
+    // Cancelled by the memberships service (its rule, its audit event), in the mandate's transaction.
+    const events = await t.deps.audit.list({ environmentId: w.env.id, targetId: s.membershipId });
+    expect(events.data.map((e) => [e.action, e.changes])).toContainEqual(['membership.cancelled', { from: 'pending' }]);
   });
 
   it('refuses a form without the right CSRF token (403 page, nothing charged)', async () => {

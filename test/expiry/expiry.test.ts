@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuditRepository } from '../../src/audit/audit.repository.js';
-import { createAuditService } from '../../src/audit/audit.service.js';
 import { createExpiryRepository } from '../../src/expiry/expiry.repository.js';
 import { createExpiryService } from '../../src/expiry/expiry.service.js';
 import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
@@ -39,8 +37,7 @@ describe('expiry warnings', () => {
     expect(await t.deps.expiry.check()).toBe(0);
     // Two more "nodes" over the same store, racing on a key that has just entered the window.
     t.clock.advance(24 * 3600 * 1000);
-    const audit = createAuditService({ repo: createAuditRepository(t.deps.store.db), clock: t.clock });
-    const node = () => createExpiryService({ repo: createExpiryRepository(t.deps.store.db), audit, clock: t.clock, environments: t.deps.environments });
+    const node = () => createExpiryService({ repo: createExpiryRepository(t.deps.store.db), store: t.deps.unitOfWork, clock: t.clock, environments: t.deps.environments });
     const results = await Promise.all([node().check(), node().check(), t.deps.expiry.check()]);
     expect(results.reduce((a, b) => a + b, 0)).toBe(1);
     expect((await warnedIds()).filter((id) => id === ids.in15)).toHaveLength(1);

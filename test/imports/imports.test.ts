@@ -8,7 +8,6 @@ import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
 import { csvCell } from '../../src/imports/error-report.js';
 import { createImportsRepository } from '../../src/imports/imports.repository.js';
 import { createImportsService } from '../../src/imports/imports.service.js';
-import { createMembersRepository } from '../../src/members/members.repository.js';
 import type { TestApp } from '../helpers.js';
 import { apiWorld, auth, type ApiWorld } from '../world.js';
 
@@ -92,6 +91,17 @@ describe('member imports', () => {
     expect(job).toMatchObject({ dryRun: true, status: 'succeeded', counts: { read: 2, created: 1, rejected: 1 } });
     expect(await t.deps.membersRepo.count(w.env.id)).toBe(before);
     expect(await byEmail('dry@import.example')).toEqual([]);
+    expect((await t.deps.audit.list({ environmentId: w.env.id, action: 'member.created' })).data.filter((e) => e.changes.importId === job.id)).toEqual([]);
+  });
+
+  it('audits every member it writes, as the members service does, naming the import and its key', async () => {
+    const existing = await t.deps.members.create(w.env.id, { firstName: 'Aud', lastName: 'It', email: 'audit-old@import.example', memberNumber: 'AUD-1' }, SYSTEM_ACTOR);
+    const job = await run(`first_name,last_name,email,member_number\nAud,New,audit-new@import.example,\nAud,Changed,audit-old@import.example,AUD-1\n`);
+    expect(job.counts).toMatchObject({ created: 1, updated: 1 });
+    const [created] = await byEmail('audit-new@import.example');
+    const events = (await t.deps.audit.list({ environmentId: w.env.id, limit: 100 })).data.filter((e) => e.changes.importId === job.id);
+    expect(events.map((e) => [e.action, e.targetId]).sort()).toEqual([['member.created', created.id], ['member.updated', existing.id]].sort());
+    for (const e of events) expect(e.actor).toMatchObject({ type: 'api_key', id: expect.stringMatching(/^key_/) });
   });
 
   it('bad rows are rejected one by one with field and reason; good rows still import', async () => {
@@ -242,7 +252,8 @@ describe('member imports', () => {
     // A second process on the same database and data directory starts at the same moment.
     const other = createImportsService({
       repo: createImportsRepository(db),
-      members: createMembersRepository(db),
+      store: t.deps.unitOfWork,
+      members: t.deps.members,
       siteIds: async () => new Set(),
       clock: t.clock,
       logger: t.deps.logger,

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
 import { newId } from '../../src/kernel/ids.js';
 import { hasControlCharacters } from '../../src/kernel/rules/control-characters.js';
-import { createSitesRepository } from '../../src/sites/sites.repository.js';
 import type { TestApp } from '../helpers.js';
 import { apiWorld, auth, type ApiWorld } from '../world.js';
 
@@ -145,13 +144,12 @@ describe('members', () => {
   it("create inside a caller's transaction checks the home site within that transaction (no deadlock on SQLite)", async () => {
     // The site is inserted in the same uncommitted transaction: a check that read outside it would wait for the
     // single SQLite connection forever, or (PostgreSQL) not see the site and answer 400.
-    const sitesRepo = createSitesRepository(t.deps.store.db);
     const site = { id: newId('site'), environmentId: w.env.id, code: 'trx-site', name: 'Trx Site', addressLine1: null, town: null, postcode: null, phone: null, active: true, createdAt: '2026-06-15T10:00:00.000Z', updatedAt: '2026-06-15T10:00:00.000Z' };
     let timer: NodeJS.Timeout | undefined;
     const created = await Promise.race([
-      t.deps.membersRepo.transaction(async (trx) => {
-        await sitesRepo.insert(site, trx);
-        return t.deps.members.create(w.env.id, { firstName: 'Tx', lastName: 'Site', email: 'tx@site.example', homeSiteId: site.id }, SYSTEM_ACTOR, trx);
+      t.deps.unitOfWork.transaction(async (tx) => {
+        await tx.sites.insert(site);
+        return t.deps.members.createIn(tx, w.env.id, { firstName: 'Tx', lastName: 'Site', email: 'tx@site.example', homeSiteId: site.id }, SYSTEM_ACTOR);
       }),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error('members.create inside a transaction did not finish (deadlock)')), 5000);
@@ -161,7 +159,7 @@ describe('members', () => {
     expect((await t.deps.members.get(w.env.id, created.id)).homeSiteId).toBe(site.id);
     // An unknown site inside a transaction is still the 400 naming the field.
     await expect(
-      t.deps.membersRepo.transaction((trx) => t.deps.members.create(w.env.id, { firstName: 'No', lastName: 'Site', email: 'no@site.example', homeSiteId: 'site_nope' }, SYSTEM_ACTOR, trx)),
+      t.deps.unitOfWork.transaction((tx) => t.deps.members.createIn(tx, w.env.id, { firstName: 'No', lastName: 'Site', email: 'no@site.example', homeSiteId: 'site_nope' }, SYSTEM_ACTOR)),
     ).rejects.toMatchObject({ code: 'validation_failed' });
   });
 });

@@ -16,8 +16,8 @@ describe('webhooks end to end (real receiver, real store, the in-process worker)
   let endpointId: string;
   let secret: string;
   const keyId = async (key: string) => ((await t.app.inject({ url: '/v1/me', headers: auth(key) })).json() as { key: { id: string } }).key.id;
-  const inTransaction = <T>(fn: (events: ReturnType<TestApp['deps']['webhookEvents']>) => Promise<T>) =>
-    t.deps.store.db.transaction().execute((trx) => fn(t.deps.webhookEvents(trx)));
+  const inTransaction = <T>(fn: (events: TestApp['deps']['repos']['webhookEvents']) => Promise<T>) =>
+    t.deps.unitOfWork.transaction((tx) => fn(tx.webhookEvents));
   const at = (path: string) => rx.received.filter((r) => r.path === path);
 
   beforeAll(async () => {

@@ -57,8 +57,8 @@ describe('the delivery worker on the store', () => {
     return res.json().id as string;
   };
   const record = (n: number) =>
-    t.deps.store.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < n; i++) await t.deps.webhookEvents(trx).record(webhookEvents.memberCreated(w.env.id, { id: `mem_${i}` }));
+    t.deps.unitOfWork.transaction(async (tx) => {
+      for (let i = 0; i < n; i++) await tx.webhookEvents.record(webhookEvents.memberCreated(w.env.id, { id: `mem_${i}` }));
     });
   const db = () => t.deps.store.db;
 
