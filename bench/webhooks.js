@@ -15,6 +15,7 @@
 //   profile:     BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/webhooks.js (flags for the server process)
 //   from run.js: import { webhooksBench } from './webhooks.js'; const r = await webhooksBench();
 import { fork } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -61,9 +62,24 @@ async function until(fn, ms) {
   return false;
 }
 
+/**
+ * CPU seconds (user + system) the process has used, from /proc (Linux); null elsewhere. Lets the bench report
+ * the server's CPU per /v1/me request, which other load on a shared machine does not change.
+ */
+function cpuSeconds(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
 /** /v1/me rps during the burst ÷ without it, on one server, alternating rounds. */
 export async function webhooksBench({ seconds = 5, rounds = 4, connections = 50 } = {}) {
   const receiver = await startReceiver();
+  const serverStarted = Date.now();
+  const windows = []; // the rounds' times (ms after the server was spawned), printed with BENCH_NODE_ARGS to read a --cpu-prof by round
   const server = await startServer({ FLOW_WEBHOOK_ALLOW_PRIVATE: 'true' }, process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []);
   try {
     const created = JSON.parse(server.flow(['keys', 'create', '--env', 'demo', '--reference', 'bench-webhooks', '--purpose', 'flow_api', '--expires', isoDaysAhead(30), '--json']));
@@ -101,9 +117,13 @@ export async function webhooksBench({ seconds = 5, rounds = 4, connections = 50 
       if (!(await until(async () => (await receiver.stats()).open >= maxInFlight, 5000))) inFlightShort++;
       const before = await receiver.stats();
       receiver.resetMax();
+      const cpu0 = cpuSeconds(server.child.pid);
+      const started = Date.now();
       const m = await load(`${server.base}/v1/me`, { duration: seconds, connections, headers: auth });
+      const cpu = cpu0 === null ? null : cpuSeconds(server.child.pid) - cpu0;
+      windows.push({ side: 'burst', from: started - serverStarted, to: Date.now() - serverStarted });
       const after = await receiver.stats();
-      burst.push({ ...m, answered: after.answered - before.answered, openAtStart: before.open, openAtEnd: after.open, maxOpen: after.maxOpen });
+      burst.push({ ...m, cpu, requests: m.rps * seconds, answered: after.answered - before.answered, openAtStart: before.open, openAtEnd: after.open, maxOpen: after.maxOpen });
       errors += m.errors + m.non2xx;
       return m.rps;
     };
@@ -111,9 +131,13 @@ export async function webhooksBench({ seconds = 5, rounds = 4, connections = 50 
       await setStatus('paused');
       // Paused endpoints get no new attempt; wait until every attempt in flight is answered (≤ 2 s).
       await until(async () => (await receiver.stats()).open === 0, 10_000);
+      const cpu0 = cpuSeconds(server.child.pid);
+      const started = Date.now();
       const m = await load(`${server.base}/v1/me`, { duration: seconds, connections, headers: auth });
+      const cpu = cpu0 === null ? null : cpuSeconds(server.child.pid) - cpu0;
+      windows.push({ side: 'quiet', from: started - serverStarted, to: Date.now() - serverStarted });
       const s = await receiver.stats();
-      quiet.push({ ...m, openAtEnd: s.open });
+      quiet.push({ ...m, cpu, requests: m.rps * seconds, openAtEnd: s.open });
       errors += m.errors + m.non2xx;
       return m.rps;
     };
@@ -130,18 +154,36 @@ export async function webhooksBench({ seconds = 5, rounds = 4, connections = 50 
       }
       ratios.push(b / q);
     }
+    // The deliveries' own cost: the server's CPU over one window of burst with no /v1/me load, per delivery answered.
+    await setStatus('enabled');
+    await until(async () => (await receiver.stats()).open >= maxInFlight, 5000);
+    const alone0 = { cpu: cpuSeconds(server.child.pid), answered: (await receiver.stats()).answered };
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const aloneAnswered = (await receiver.stats()).answered - alone0.answered;
+    const aloneCpu = alone0.cpu === null ? null : cpuSeconds(server.child.pid) - alone0.cpu;
     await setStatus('paused');
+    if (process.env.BENCH_NODE_ARGS) console.error(JSON.stringify({ windows }));
     const final = await receiver.stats();
     const sum = (xs, k) => xs.reduce((a, x) => a + x[k], 0);
     const sorted = [...ratios].sort((a, b) => a - b);
     const median = (sorted[Math.floor((rounds - 1) / 2)] + sorted[Math.ceil((rounds - 1) / 2)]) / 2;
     const answeredDuringBurst = sum(burst, 'answered');
+    // The server's CPU per /v1/me request (the deliveries' CPU included in the burst's): quiet ÷ burst is the
+    // ratio the server would show if it had the cores to itself and were the bottleneck.
+    const cpuPerRequestMs = (xs) => (xs.some((r) => r.cpu === null) ? null : round((1000 * sum(xs, 'cpu')) / sum(xs, 'requests')));
+    const burstCpu = cpuPerRequestMs(burst);
+    const quietCpu = cpuPerRequestMs(quiet);
     return {
       bench: 'v1_me_during_webhook_burst_vs_quiet',
       burstMeRps: Math.round(sum(burst, 'rps') / rounds),
       quietMeRps: Math.round(sum(quiet, 'rps') / rounds),
       ratio: round(median),
       ratios: ratios.map(round),
+      serverCpuMsPerMeBurst: burstCpu,
+      serverCpuMsPerMeQuiet: quietCpu,
+      cpuRatio: burstCpu && quietCpu ? round(quietCpu / burstCpu) : null,
+      serverCpuShareBurst: burst[0].cpu === null ? null : round(sum(burst, 'cpu') / (rounds * seconds)),
+      serverCpuShareQuiet: quiet[0].cpu === null ? null : round(sum(quiet, 'cpu') / (rounds * seconds)),
       burstMeP99Ms: Math.max(...burst.map((r) => r.p99)),
       quietMeP99Ms: Math.max(...quiet.map((r) => r.p99)),
       eventsQueued: EVENTS,
@@ -149,6 +191,7 @@ export async function webhooksBench({ seconds = 5, rounds = 4, connections = 50 
       endpoints: ENDPOINTS,
       receiverDelayMs: DELAY_MS,
       // In flight = open requests at the receiver: the worker's cap (4 per endpoint, 32 per node), not 1,000.
+      serverCpuMsPerDeliveryWithoutLoad: aloneCpu === null || aloneAnswered === 0 ? null : round((1000 * aloneCpu) / aloneAnswered),
       inFlightDuringBurst: `${Math.min(...burst.map((r) => Math.min(r.openAtStart, r.openAtEnd)))}–${Math.max(...burst.map((r) => r.maxOpen))} (worker cap ${maxInFlight}; the rest of the 1,000 pending)`,
       deliveriesAnsweredDuringBurstWindows: answeredDuringBurst,
       deliveriesPerSecondDuringBurst: round(answeredDuringBurst / (rounds * seconds)),
