@@ -115,15 +115,15 @@ export async function webhooksBench({ seconds = 5, rounds = 4, connections = 50 
       await setStatus('enabled');
       // The worker polls every 500 ms and refills a slot as soon as it frees: wait for every slot to be taken.
       if (!(await until(async () => (await receiver.stats()).open >= maxInFlight, 5000))) inFlightShort++;
-      const before = await receiver.stats();
       receiver.resetMax();
+      const before = await receiver.stats();
       const cpu0 = cpuSeconds(server.child.pid);
       const started = Date.now();
       const m = await load(`${server.base}/v1/me`, { duration: seconds, connections, headers: auth });
       const cpu = cpu0 === null ? null : cpuSeconds(server.child.pid) - cpu0;
       windows.push({ side: 'burst', from: started - serverStarted, to: Date.now() - serverStarted });
       const after = await receiver.stats();
-      burst.push({ ...m, cpu, requests: m.rps * seconds, answered: after.answered - before.answered, openAtStart: before.open, openAtEnd: after.open, maxOpen: after.maxOpen });
+      burst.push({ ...m, cpu, requests: m.rps * seconds, answered: after.answered - before.answered, meanInFlight: (after.openMs - before.openMs) / (after.at - before.at), openAtStart: before.open, openAtEnd: after.open, maxOpen: after.maxOpen });
       errors += m.errors + m.non2xx;
       return m.rps;
     };
@@ -158,7 +158,9 @@ export async function webhooksBench({ seconds = 5, rounds = 4, connections = 50 
     await setStatus('enabled');
     await until(async () => (await receiver.stats()).open >= maxInFlight, 5000);
     const alone0 = { cpu: cpuSeconds(server.child.pid), answered: (await receiver.stats()).answered };
+    const aloneStarted = Date.now();
     await new Promise((r) => setTimeout(r, seconds * 1000));
+    windows.push({ side: 'deliveries alone', from: aloneStarted - serverStarted, to: Date.now() - serverStarted });
     const aloneAnswered = (await receiver.stats()).answered - alone0.answered;
     const aloneCpu = alone0.cpu === null ? null : cpuSeconds(server.child.pid) - alone0.cpu;
     await setStatus('paused');
@@ -192,7 +194,8 @@ export async function webhooksBench({ seconds = 5, rounds = 4, connections = 50 
       receiverDelayMs: DELAY_MS,
       // In flight = open requests at the receiver: the worker's cap (4 per endpoint, 32 per node), not 1,000.
       serverCpuMsPerDeliveryWithoutLoad: aloneCpu === null || aloneAnswered === 0 ? null : round((1000 * aloneCpu) / aloneAnswered),
-      inFlightDuringBurst: `${Math.min(...burst.map((r) => Math.min(r.openAtStart, r.openAtEnd)))}–${Math.max(...burst.map((r) => r.maxOpen))} (worker cap ${maxInFlight}; the rest of the 1,000 pending)`,
+      meanInFlightDuringBurst: round(sum(burst, 'meanInFlight') / rounds),
+      maxInFlightDuringBurst: `${Math.max(...burst.map((r) => r.maxOpen))} (worker cap ${maxInFlight}; the rest of the 1,000 pending)`,
       deliveriesAnsweredDuringBurstWindows: answeredDuringBurst,
       deliveriesPerSecondDuringBurst: round(answeredDuringBurst / (rounds * seconds)),
       deliveriesAnsweredInAll: final.answered,
