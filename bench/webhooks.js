@@ -173,6 +173,7 @@ export async function webhooksBench({ seconds = 5, rounds = 4, connections = 50 
     // The server's CPU per /v1/me request (the deliveries' CPU included in the burst's): quiet ÷ burst is the
     // ratio the server would show if it had the cores to itself and were the bottleneck.
     const cpuPerRequestMs = (xs) => (xs.some((r) => r.cpu === null) ? null : round((1000 * sum(xs, 'cpu')) / sum(xs, 'requests')));
+    const perDelivery = aloneCpu === null || aloneAnswered === 0 ? null : round((1000 * aloneCpu) / aloneAnswered);
     const burstCpu = cpuPerRequestMs(burst);
     const quietCpu = cpuPerRequestMs(quiet);
     return {
@@ -193,7 +194,9 @@ export async function webhooksBench({ seconds = 5, rounds = 4, connections = 50 
       endpoints: ENDPOINTS,
       receiverDelayMs: DELAY_MS,
       // In flight = open requests at the receiver: the worker's cap (4 per endpoint, 32 per node), not 1,000.
-      serverCpuMsPerDeliveryWithoutLoad: aloneCpu === null || aloneAnswered === 0 ? null : round((1000 * aloneCpu) / aloneAnswered),
+      serverCpuMsPerDeliveryWithoutLoad: perDelivery,
+      // What the ratio would be if the server had one core to itself: the share of it the deliveries take at the burst's rate.
+      ratioIfServerHadOneFreeCore: perDelivery === null ? null : round(1 - (answeredDuringBurst / (rounds * seconds)) * (perDelivery / 1000)),
       meanInFlightDuringBurst: round(sum(burst, 'meanInFlight') / rounds),
       maxInFlightDuringBurst: `${Math.max(...burst.map((r) => r.maxOpen))} (worker cap ${maxInFlight}; the rest of the 1,000 pending)`,
       deliveriesAnsweredDuringBurstWindows: answeredDuringBurst,
