@@ -123,7 +123,7 @@ export async function webhooksBench({ seconds = 5, rounds = 4, connections = 50 
       const cpu = cpu0 === null ? null : cpuSeconds(server.child.pid) - cpu0;
       windows.push({ side: 'burst', from: started - serverStarted, to: Date.now() - serverStarted });
       const after = await receiver.stats();
-      burst.push({ ...m, cpu, requests: m.rps * seconds, answered: after.answered - before.answered, meanInFlight: (after.openMs - before.openMs) / (after.at - before.at), openAtStart: before.open, openAtEnd: after.open, maxOpen: after.maxOpen });
+      burst.push({ ...m, cpu, requests: m.rps * seconds, answered: after.answered - before.answered, meanInFlight: (after.openMs - before.openMs) / (after.at - before.at), maxOpen: after.maxOpen });
       errors += m.errors + m.non2xx;
       return m.rps;
     };
@@ -170,8 +170,8 @@ export async function webhooksBench({ seconds = 5, rounds = 4, connections = 50 
     const sorted = [...ratios].sort((a, b) => a - b);
     const median = (sorted[Math.floor((rounds - 1) / 2)] + sorted[Math.ceil((rounds - 1) / 2)]) / 2;
     const answeredDuringBurst = sum(burst, 'answered');
-    // The server's CPU per /v1/me request (the deliveries' CPU included in the burst's): quiet ÷ burst is the
-    // ratio the server would show if it had the cores to itself and were the bottleneck.
+    // The server's CPU per /v1/me request (the deliveries' CPU included in the burst's): quiet ÷ burst is about
+    // the ratio a CPU-bound server would show at these request rates, whatever else runs on the machine.
     const cpuPerRequestMs = (xs) => (xs.some((r) => r.cpu === null) ? null : round((1000 * sum(xs, 'cpu')) / sum(xs, 'requests')));
     const perDelivery = aloneCpu === null || aloneAnswered === 0 ? null : round((1000 * aloneCpu) / aloneAnswered);
     const burstCpu = cpuPerRequestMs(burst);
@@ -193,10 +193,10 @@ export async function webhooksBench({ seconds = 5, rounds = 4, connections = 50 
       queueSeconds: round(queueMs / 1000),
       endpoints: ENDPOINTS,
       receiverDelayMs: DELAY_MS,
-      // In flight = open requests at the receiver: the worker's cap (4 per endpoint, 32 per node), not 1,000.
       serverCpuMsPerDeliveryWithoutLoad: perDelivery,
       // What the ratio would be if the server had one core to itself: the share of it the deliveries take at the burst's rate.
       ratioIfServerHadOneFreeCore: perDelivery === null ? null : round(1 - (answeredDuringBurst / (rounds * seconds)) * (perDelivery / 1000)),
+      // In flight = open requests at the receiver: at most the worker's cap (4 per endpoint, 32 per node), never 1,000.
       meanInFlightDuringBurst: round(sum(burst, 'meanInFlight') / rounds),
       maxInFlightDuringBurst: `${Math.max(...burst.map((r) => r.maxOpen))} (worker cap ${maxInFlight}; the rest of the 1,000 pending)`,
       deliveriesAnsweredDuringBurstWindows: answeredDuringBurst,
@@ -213,6 +213,7 @@ export async function webhooksBench({ seconds = 5, rounds = 4, connections = 50 
   } finally {
     await server.stop();
     await receiver.stop();
+    fs.rmSync(server.dataDir, { recursive: true, force: true });
   }
 }
 
