@@ -42,13 +42,21 @@ export async function startServer(extraEnv = {}, nodeArgs = []) {
   };
   const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'dist/server.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
+  // Up to 60 s: on a loaded shared machine a start can take well over 10 s. Fail loudly rather than bench a dead server.
+  let exited = null;
+  child.once('exit', (code, signal) => (exited = signal ?? code));
+  let up = false;
+  for (let i = 0; i < 1200 && !up && exited === null; i++) {
     try {
-      if ((await fetch(`${base}/health`)).ok) break;
+      up = (await fetch(`${base}/health`)).ok;
     } catch {
       /* not up yet */
     }
-    await new Promise((r) => setTimeout(r, 50));
+    if (!up) await new Promise((r) => setTimeout(r, 50));
+  }
+  if (!up) {
+    child.kill('SIGKILL');
+    throw new Error(exited === null ? `the server on ${base} did not answer /health within 60 s` : `the server exited (${exited}) before answering /health`);
   }
   return {
     base,

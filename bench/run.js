@@ -6,6 +6,7 @@ import { checkoutBench } from './checkout.js';
 import { runImportBench } from './import.js';
 import { httpBench, verifyBench } from './keys.js';
 import { multinodeBench } from './multinode.js';
+import { webhooksBench } from './webhooks.js';
 
 const results = {};
 const bars = [];
@@ -38,6 +39,8 @@ check('(c) /v1/me p99 ms at 2,000 requests/s', results.http.meP99MsAt2000PerSeco
 results.importSqlite = await section('issue 4: 100,000-row CSV import (SQLite) and GET /v1/members?limit=100 vs /health', () => runImportBench({ rows: 100_000 }));
 check('import rows/s, SQLite', results.importSqlite.rowsPerSecond, '>=', 20000);
 results.checkout = await section('issue 5: hosted checkout page vs /health, one server', () => checkoutBench({ duration: 8 }));
+results.webhooks = await section('issue 12: /v1/me during a 1,000-delivery backlog to a slow (2 s) receiver vs quiet, one server, 50 connections', () => webhooksBench());
+check('/v1/me rps during webhook burst ÷ quiet (median of rounds)', results.webhooks.ratio, '>=', 0.8);
 
 if (databaseUrl) process.env.DATABASE_URL = databaseUrl;
 if (redisUrl) process.env.REDIS_URL = redisUrl;
