@@ -77,6 +77,8 @@ export interface CheckoutDeps {
   environments: { findById(id: string): Promise<{ timeZone: string } | undefined> };
   logos: Pick<LogosService, 'find'>;
   clock: Clock;
+  /** FLOW_PUBLIC_URL: the base of a session's `url` in its webhook events (unset: the url is the path alone). */
+  publicUrl?: string;
 }
 
 /** A session's status as the API shows it: an open session past its expiry is expired. */
