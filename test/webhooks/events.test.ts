@@ -90,6 +90,21 @@ describe('webhook events from their owners (API → outbox → worker → receiv
     expect(rx.received.filter((r) => r.json.type === 'member.created' && r.json.data.object.email === 'dup@events.example')).toHaveLength(0);
   });
 
+  it('an import batch that fails (rolls back, as when its job was claimed by another process) records nothing', async () => {
+    const before = await eventRows();
+    const row = (n: number) => ({ row: n, firstName: 'Roll', lastName: `Back${n}`, email: `rollback${n}@events.example`, emailLower: `rollback${n}@events.example`, refs: [] });
+    const failing = t.deps.unitOfWork.transaction(async (tx) => {
+      const applied = await t.deps.members.applyBatch(tx, w.env.id, [row(1), row(2)], { dryRun: false, actor: SYSTEM_ACTOR });
+      expect(applied.created).toBe(2);
+      // The batch wrote its members and their events in this transaction (the import test sees them arrive); then it fails.
+      throw new Error('batch failed');
+    });
+    await expect(failing).rejects.toThrow('batch failed');
+    await settle();
+    expect(await eventRows()).toBe(before);
+    expect(rx.received.filter((r) => String(r.json.data.object.email).startsWith('rollback'))).toHaveLength(0);
+  });
+
   it('a purpose that may not read members cannot subscribe to member events, and gets none', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/v1/webhook-endpoints', headers: auth(w.keys.import_members), payload: { url: rx.url('/nope'), events: ['member.created'] } });
     expect(res.statusCode).toBe(403);
