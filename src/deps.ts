@@ -145,6 +145,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
       environments,
       logos,
       clock,
+      publicUrl: config.publicUrl,
     }),
   };
 

@@ -5,11 +5,27 @@ import type { UnitOfWork } from '../db/unit-of-work.js';
 import type { Clock } from '../kernel/time.js';
 import { attendanceKey, type Attendance, type AttendanceRepository } from './attendance.repository.js';
 import type { RecordAttendanceInput } from './attendance.schemas.js';
+import type { WebhookEventsRepository } from '../webhooks/webhook-events.repository.js';
+import { webhookEvents } from '../webhooks/event-payloads.js';
 
 type Result = 'created' | 'updated' | 'unchanged';
 
+/** A record as POST /v1/attendance answers it (without the per-request `result`): the data.object of attendance.recorded. */
+function attendanceView(a: Attendance) {
+  return {
+    id: a.id,
+    memberId: a.memberId,
+    membershipTypeId: a.membershipTypeId,
+    courseId: a.courseId,
+    sessionStart: a.sessionStart,
+    status: a.status,
+    createdAt: a.createdAt,
+    updatedAt: a.updatedAt,
+  };
+}
+
 /** Attendance sent back by course systems; idempotent per (member, course, session start). */
-export function createAttendanceService(deps: { repo: AttendanceRepository; store: UnitOfWork<{ attendance: AttendanceRepository }>; clock: Clock }) {
+export function createAttendanceService(deps: { repo: AttendanceRepository; store: UnitOfWork<{ attendance: AttendanceRepository; webhookEvents: WebhookEventsRepository }>; clock: Clock }) {
   const { repo, store, clock } = deps;
   return {
     /**
@@ -73,22 +89,10 @@ export function createAttendanceService(deps: { repo: AttendanceRepository; stor
         for (const a of await tx.attendance.findByKeys(environmentId, untouched)) stored.set(attendanceKey(a), { ...a, result: 'unchanged' });
         const results = [...distinct.keys()].map((key) => stored.get(key)!);
         const count = (k: Result) => results.filter((x) => x.result === k).length;
-        return {
-          created: count('created'),
-          updated: count('updated'),
-          unchanged: count('unchanged'),
-          data: results.map((a) => ({
-            id: a.id,
-            memberId: a.memberId,
-            membershipTypeId: a.membershipTypeId,
-            courseId: a.courseId,
-            sessionStart: a.sessionStart,
-            status: a.status,
-            result: a.result,
-            createdAt: a.createdAt,
-            updatedAt: a.updatedAt,
-          })),
-        };
+        const data = results.map((a) => ({ ...attendanceView(a), result: a.result }));
+        // attendance.recorded for each record created or changed (a repeat is not a new recording).
+        await tx.webhookEvents.recordMany(results.filter((a) => a.result !== 'unchanged').map((a) => webhookEvents.attendanceRecorded(environmentId, attendanceView(a))));
+        return { created: count('created'), updated: count('updated'), unchanged: count('unchanged'), data };
       });
     },
   };

@@ -5,6 +5,8 @@ import { dateIn } from '../kernel/time.js';
 import type { CheckoutSessionRow, PaymentRow } from './checkout.repository.js';
 import type { CustomerDetails } from './checkout-form.js';
 import type { CheckoutDeps, CheckoutItem, CheckoutTx } from './checkout.types.js';
+import { sessionView } from './checkout-view.js';
+import { webhookEvents } from '../webhooks/event-payloads.js';
 
 function addMonths(date: string, months: number): string {
   const [y, m, d] = date.split('-').map(Number);
@@ -20,8 +22,9 @@ class AlreadyCompleted extends Error {}
  * memberships service) exactly once — compare-and-set on status + attempt inside the one transaction that writes
  * them; and a direct-debit mandate decided later moves that membership on through its owner.
  */
-export function createCompletion(deps: Pick<CheckoutDeps, 'repo' | 'store' | 'members' | 'memberships' | 'environments' | 'clock'>) {
+export function createCompletion(deps: Pick<CheckoutDeps, 'repo' | 'store' | 'members' | 'memberships' | 'environments' | 'clock' | 'publicUrl'>) {
   const { repo, store, clock } = deps;
+  const baseUrl = (deps.publicUrl ?? '').replace(/\/+$/, '');
 
   /**
    * The member a completed checkout is for: the named member; else an existing member with the same email and
@@ -76,6 +79,8 @@ export function createCompletion(deps: Pick<CheckoutDeps, 'repo' | 'store' | 'me
           actor,
         );
         await tx.checkout.attachResult(s.id, { memberId: member.id, membershipId: membership.id, paymentId: payment.id });
+        const done = await tx.checkout.find(s.id, s.environmentId);
+        if (done) await tx.webhookEvents.record(webhookEvents.checkoutSessionCompleted(s.environmentId, sessionView(done, await tx.checkout.findPayment(payment.id), baseUrl, clock.now())));
         await tx.audit.record(
           {
             environmentId: s.environmentId,
@@ -93,8 +98,27 @@ export function createCompletion(deps: Pick<CheckoutDeps, 'repo' | 'store' | 'me
     }
   }
 
+  /**
+   * The first reader of an open session past its expiry (API, hosted page) stores it expired and records
+   * checkout.session.expired in the same transaction — claimed with a conditional update, so once.
+   * Returns the session as stored after, or undefined when it was not due (or another reader claimed it).
+   */
+  async function expireIfDue(s: CheckoutSessionRow): Promise<CheckoutSessionRow | undefined> {
+    const now = clock.now();
+    if (s.status !== 'open' || s.expiresAt > now.toISOString()) return undefined;
+    return store.transaction(async (tx) => {
+      if (!(await tx.checkout.markExpired(s.id, now.toISOString()))) return undefined;
+      const after = await tx.checkout.find(s.id, s.environmentId);
+      if (!after) return undefined;
+      const payment = after.paymentId ? await tx.checkout.findPayment(after.paymentId) : undefined;
+      await tx.webhookEvents.record(webhookEvents.checkoutSessionExpired(s.environmentId, sessionView(after, payment, baseUrl, now)));
+      return after;
+    });
+  }
+
   return {
     complete,
+    expireIfDue,
     /**
      * A provider reports a direct-debit mandate decided (the test provider's confirm endpoint; a real provider's
      * webhook). Active: the payment succeeds and the membership goes pending → active. Failed: the payment fails

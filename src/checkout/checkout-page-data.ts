@@ -14,7 +14,7 @@ export function detailsFields(d: CustomerDetails): FormFields {
 }
 
 /** The data of the hosted pages: the open session a page acts on, what the form shows, the confirmation step. */
-export function createPageData(deps: Pick<CheckoutDeps, 'repo' | 'provider' | 'members' | 'clock'>) {
+export function createPageData(deps: Pick<CheckoutDeps, 'repo' | 'provider' | 'members' | 'clock'>, expireIfDue: (s: CheckoutSessionRow) => Promise<CheckoutSessionRow | undefined>) {
   const { repo, provider, clock } = deps;
 
   async function pageModel(s: CheckoutSessionRow): Promise<PageModel> {
@@ -41,7 +41,8 @@ export function createPageData(deps: Pick<CheckoutDeps, 'repo' | 'provider' | 'm
   async function openSession(id: string): Promise<{ s: CheckoutSessionRow } | { outcome: PageOutcome }> {
     const found = SESSION_ID.test(id) ? await repo.findWithIssuer(id) : undefined;
     if (!found) return { outcome: { kind: 'state', session: undefined, state: 'not_found' } };
-    const s = found.session;
+    // First seen expired: stored so (with its event) once.
+    const s = (await expireIfDue(found.session)) ?? found.session;
     const status = effectiveStatus(s, clock.now());
     if (status !== 'open') return { outcome: { kind: 'state', session: s, state: status } };
     // A revoked key cuts its integration off at once, open checkouts included.

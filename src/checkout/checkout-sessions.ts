@@ -10,43 +10,19 @@ import { csrfMatches, type PageData } from './checkout-page-data.js';
 import { effectiveStatus, SESSION_ID, SESSION_TTL_MS, type CheckoutDeps, type CheckoutItem, type PageOutcome } from './checkout.types.js';
 import { checkRedirectUrl } from '../kernel/rules/redirect-origin.js';
 import { withSessionId } from './redirect-urls.js';
+import { sessionView } from './checkout-view.js';
 
 /** Sessions: created by an integration's key (what is sold snapshotted), read back, cancelled by the customer. */
-export function createSessions(deps: Pick<CheckoutDeps, 'repo' | 'membershipTypes' | 'sites' | 'members' | 'logos' | 'clock'>, pages: PageData) {
+export function createSessions(
+  deps: Pick<CheckoutDeps, 'repo' | 'membershipTypes' | 'sites' | 'members' | 'logos' | 'clock'>,
+  pages: PageData,
+  expireIfDue: (s: CheckoutSessionRow) => Promise<CheckoutSessionRow | undefined>,
+) {
   const { repo, clock } = deps;
 
   async function view(s: CheckoutSessionRow, baseUrl: string): Promise<SessionView> {
     const payment = s.paymentId ? await repo.findPayment(s.paymentId) : undefined;
-    return {
-      id: s.id,
-      object: 'checkout.session',
-      status: effectiveStatus(s, clock.now()),
-      url: `${baseUrl}/checkout/${s.id}`,
-      expiresAt: s.expiresAt,
-      createdAt: s.createdAt,
-      completedAt: s.completedAt,
-      cancelledAt: s.cancelledAt,
-      membershipTypeId: s.membershipTypeId,
-      siteId: s.siteId,
-      reference: s.reference,
-      successUrl: s.successUrl,
-      cancelUrl: s.cancelUrl,
-      amountPence: s.amountPence,
-      currency: s.currency,
-      memberId: s.memberId,
-      membershipId: s.membershipId,
-      payment: payment
-        ? {
-            id: payment.id,
-            provider: payment.provider,
-            method: payment.method,
-            status: payment.status,
-            cardBrand: payment.cardBrand,
-            cardLast4: payment.cardLast4,
-            mandateId: payment.method === 'direct_debit' ? payment.providerRef : null,
-          }
-        : null,
-    };
+    return sessionView(s, payment, baseUrl, clock.now());
   }
 
   return {
@@ -143,8 +119,10 @@ export function createSessions(deps: Pick<CheckoutDeps, 'repo' | 'membershipType
 
     /** A session of the key's environment; 404 for unknown ids and other environments' sessions alike. */
     async get(environmentId: string, id: string, baseUrl: string): Promise<SessionView> {
-      const s = SESSION_ID.test(id) ? await repo.find(id, environmentId) : undefined;
-      if (!s) throw new AppError('not_found', `No checkout session ${id}.`);
+      const found = SESSION_ID.test(id) ? await repo.find(id, environmentId) : undefined;
+      if (!found) throw new AppError('not_found', `No checkout session ${id}.`);
+      // First seen expired: recorded (with its event) once, then read as stored.
+      const s = (await expireIfDue(found)) ?? found;
       return view(s, baseUrl);
     },
 

@@ -220,6 +220,21 @@ export function createCheckoutRepository(db: Kysely<Database>) {
     async attachResult(id: string, v: { memberId: string; membershipId: string; paymentId: string }): Promise<void> {
       await db.updateTable('checkout_sessions').set({ member_id: v.memberId, membership_id: v.membershipId, payment_id: v.paymentId }).where('id', '=', id).execute();
     },
+    /**
+     * Stores `expired` on an open session past its expiry that no payment attempt holds: the one claim of its
+     * checkout.session.expired event (true for exactly one caller).
+     */
+    async markExpired(id: string, now: string): Promise<boolean> {
+      const r = await db
+        .updateTable('checkout_sessions')
+        .set({ status: 'expired', locked_until: null, pending_customer: null, updated_at: now })
+        .where('id', '=', id)
+        .where('status', '=', 'open')
+        .where('expires_at', '<=', now)
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
     /** Cancels an open session that no payment attempt holds; false otherwise. */
     async cancel(id: string, now: string): Promise<boolean> {
       const r = await db

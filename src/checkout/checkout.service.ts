@@ -14,9 +14,9 @@ export { SESSION_TTL_MS, type CheckoutItem, type CheckoutTx, type FormRefusal, t
  * member and creates the membership). Its parts: sessions, the pages' data, payment, completion.
  */
 export function createCheckoutService(deps: CheckoutDeps) {
-  const pages = createPageData(deps);
   const completion = createCompletion(deps);
-  const sessions = createSessions(deps, pages);
+  const pages = createPageData(deps, completion.expireIfDue);
+  const sessions = createSessions(deps, pages, completion.expireIfDue);
   const payments = createPayments(deps, pages, completion);
   return {
     create: sessions.create,

@@ -1,3 +1,4 @@
+import type { WebhookEventsRepository } from '../webhooks/webhook-events.repository.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import type { UnitOfWork } from '../db/unit-of-work.js';
 import type { LogosService } from '../logos/logos.service.js';
@@ -58,6 +59,8 @@ export interface CheckoutTx {
   sites: SitesRepository;
   memberships: MembershipsRepository;
   audit: AuditRepository;
+  /** The outbox: the members', memberships' and sessions' events commit with the checkout's change. */
+  webhookEvents: WebhookEventsRepository;
 }
 
 /** What the parts of the checkout are built from. */
@@ -74,6 +77,8 @@ export interface CheckoutDeps {
   environments: { findById(id: string): Promise<{ timeZone: string } | undefined> };
   logos: Pick<LogosService, 'find'>;
   clock: Clock;
+  /** FLOW_PUBLIC_URL: the base of a session's `url` in its webhook events (unset: the url is the path alone). */
+  publicUrl?: string;
 }
 
 /** A session's status as the API shows it: an open session past its expiry is expired. */

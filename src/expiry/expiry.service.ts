@@ -5,6 +5,10 @@ import type { Environment } from '../environments/environments.repository.js';
 import { EXPIRING_SOON_DAYS } from '../kernel/rules/expiry.js';
 import { addDays, dateIn, type Clock } from '../kernel/time.js';
 import type { ExpiryRepository } from './expiry.repository.js';
+import type { Purpose } from '../kernel/permissions.js';
+import { meKey } from '../keys/me-body.js';
+import type { WebhookEventsRepository } from '../webhooks/webhook-events.repository.js';
+import { webhookEvents } from '../webhooks/event-payloads.js';
 
 /**
  * Expiry warnings: every live key expiring within EXPIRING_SOON_DAYS (by dates in its environment's
@@ -14,7 +18,7 @@ import type { ExpiryRepository } from './expiry.repository.js';
 export function createExpiryService(deps: {
   repo: ExpiryRepository;
   /** Each warning is claimed and recorded in one transaction. */
-  store: UnitOfWork<{ expiry: ExpiryRepository; audit: AuditRepository }>;
+  store: UnitOfWork<{ expiry: ExpiryRepository; audit: AuditRepository; webhookEvents: WebhookEventsRepository }>;
   clock: Clock;
   environments: { findById(id: string): Promise<Environment | undefined> };
   onWarned?: (count: number) => void;
@@ -41,6 +45,7 @@ export function createExpiryService(deps: {
         if (!(await tx.expiry.claim(c.id, nowIso))) return false;
         await tx.audit.record(
           { environmentId: c.environmentId, actor: SYSTEM_ACTOR, action: 'api_key.expiring_soon', targetType: 'api_key', targetId: c.id, changes: { expiresOn: c.expiresOn, daysLeft, reference: c.reference } });
+        await tx.webhookEvents.record(webhookEvents.apiKeyExpiring(c.environmentId, meKey({ ...c, purpose: c.purpose as Purpose }, tz)));
         return true;
       });
       if (done) warned++;

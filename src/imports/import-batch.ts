@@ -2,6 +2,7 @@ import type { Actor, AuditRepository } from '../audit/audit.repository.js';
 import { SYSTEM_ACTOR } from '../audit/audit.service.js';
 import type { UnitOfWork } from '../db/unit-of-work.js';
 import { refKey } from '../members/member-rules.js';
+import type { WebhookEventsRepository } from '../webhooks/webhook-events.repository.js';
 import type { MembersRepository } from '../members/members.repository.js';
 import type { MembersService } from '../members/members.service.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -10,6 +11,8 @@ import { validateRow, type RowError, type ValidRow } from './import-fields.js';
 import type { ParsedItem } from './import-parsers.js';
 import type { ImportJob, ImportsRepository } from './imports.repository.js';
 import type { SeenKeys } from './seen-keys.js';
+import { webhookEvents } from '../webhooks/event-payloads.js';
+import type { ImportJobView } from './imports.schemas.js';
 
 /** State carried across the batches of one run. */
 export interface RunState {
@@ -26,6 +29,7 @@ export interface ImportsTx {
   imports: ImportsRepository;
   members: MembersRepository;
   audit: AuditRepository;
+  webhookEvents: WebhookEventsRepository;
 }
 
 /** Who an import's changes are audited as: the API key that started it, or the operator's CLI (the system). */
@@ -108,4 +112,18 @@ export function createBatchCommitter(deps: { store: UnitOfWork<ImportsTx>; membe
     if (!job.dryRun && deps.metrics) for (const [outcome, n] of Object.entries(counted) as Array<[keyof typeof counted, number]>) if (n > 0) deps.metrics.importRows(outcome, n);
   }
   return commitBatch;
+}
+
+/**
+ * Saves a job that reached succeeded or failed (conditional on still holding it) and, in the same transaction,
+ * records `member_import.finished` with the job as GET /v1/member-imports/{id} answers it — dry runs included
+ * (the client waits for a dry run's counts as for a real import's). True when saved.
+ */
+export function createImportFinisher(deps: { store: UnitOfWork<ImportsTx>; view: (job: ImportJob) => ImportJobView }) {
+  return (job: ImportJob): Promise<boolean> =>
+    deps.store.transaction(async (tx) => {
+      if (!(await tx.imports.save(job))) return false;
+      await tx.webhookEvents.record(webhookEvents.memberImportFinished(job.environmentId, deps.view(job)));
+      return true;
+    });
 }

@@ -40,7 +40,7 @@ function aliveElsewhere(holder: string | null, me: string): boolean {
 }
 
 /** Recovery of jobs left by a stopped process: at start, and by the sweep the scheduler runs on every process. */
-export function createImportRecovery(deps: { repo: ImportsRepository; clock: Clock; logger: Logger; runner: string; queue: ImportQueue; spoolFile: (job: ImportJob) => string }) {
+export function createImportRecovery(deps: { repo: ImportsRepository; clock: Clock; logger: Logger; runner: string; queue: ImportQueue; spoolFile: (job: ImportJob) => string; finish: (job: ImportJob) => Promise<boolean> }) {
   const { repo, clock, logger, runner, queue } = deps;
 
   /**
@@ -70,7 +70,7 @@ export function createImportRecovery(deps: { repo: ImportsRepository; clock: Clo
       job.status = 'failed';
       job.failure = `The server stopped during the import. Rows up to ${job.committedThroughRow} are committed (${job.counts.created} created, ${job.counts.updated} updated, ${job.counts.unchanged} unchanged, ${job.counts.rejected} rejected); later rows were not written.`;
       job.finishedAt = now;
-      if (await repo.save(job)) {
+      if (await deps.finish(job)) {
         logger.warn({ jobId: job.id, after: job.committedThroughRow }, 'member import abandoned by a stopped process marked failed');
         failed.push(job.id);
       }

@@ -41,6 +41,8 @@ export function createImportRunner(deps: {
   siteIds: (environmentId: string) => Promise<Set<string>>;
   commitBatch: (job: ImportJob, items: ParsedItem[], state: RunState) => Promise<void>;
   stopping: () => boolean;
+  /** Saves the finished job with its member_import.finished event (false: another process holds it). */
+  finish: (job: ImportJob) => Promise<boolean>;
 }) {
   const { repo, clock, logger, options, commitBatch } = deps;
   return async function run(job: ImportJob): Promise<void> {
@@ -98,7 +100,7 @@ export function createImportRunner(deps: {
     const now = clock.now().toISOString();
     job.updatedAt = now;
     job.finishedAt = now;
-    const saved = await repo.save(job).catch((err: unknown) => {
+    const saved = await deps.finish(job).catch((err: unknown) => {
       logger.error({ err, jobId: job.id }, 'could not save import job');
       return undefined;
     });

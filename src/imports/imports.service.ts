@@ -9,7 +9,7 @@ import type { MembersService } from '../members/members.service.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../kernel/time.js';
 import { errorReportLines } from './error-report.js';
-import { createBatchCommitter, type ImportsTx } from './import-batch.js';
+import { createBatchCommitter, createImportFinisher, type ImportsTx } from './import-batch.js';
 import { createImportIntake } from './import-intake.js';
 import type { ImportFormat } from './import-parsers.js';
 import { createImportQueue } from './import-queue.js';
@@ -54,13 +54,7 @@ export function createImportsService(deps: {
   const options = { batchSize: 1000, maxJobsPerEnvironment: MAX_JOBS_PER_ENVIRONMENT, maxSpoolBytesPerEnvironment: MAX_SPOOL_BYTES_PER_ENVIRONMENT };
   const runner = newRunner();
   const spoolFile = (job: Pick<ImportJob, 'id' | 'format'>): string => path.join(deps.spoolDir, `${job.id}.${job.format}`);
-  const commitBatch = createBatchCommitter({ store: deps.store, members: deps.members, clock, metrics: deps.metrics });
-  // The queue calls `run` only for a queued job, by when both exist; the runner stops between batches once the queue closes.
-  const queue = createImportQueue({ repo, clock, logger, runner, run: (job) => run(job) });
-  const run = createImportRunner({ repo, clock, logger, options, spoolFile, siteIds: deps.siteIds, commitBatch, stopping: () => queue.stopping() });
-  const recovery = createImportRecovery({ repo, clock, logger, runner, queue, spoolFile });
-  const intake = createImportIntake({ repo, clock, runner, options, spoolDir: deps.spoolDir, spoolFile });
-
+  /** The job as GET /v1/member-imports/{id} answers it (and member_import.finished carries). */
   function view(j: ImportJob): ImportJobView {
     const errorsPath = `/v1/member-imports/${j.id}/errors`;
     return {
@@ -77,6 +71,13 @@ export function createImportsService(deps: {
       finishedAt: j.finishedAt,
     };
   }
+  const finish = createImportFinisher({ store: deps.store, view });
+  const commitBatch = createBatchCommitter({ store: deps.store, members: deps.members, clock, metrics: deps.metrics });
+  // The queue calls `run` only for a queued job, by when both exist; the runner stops between batches once the queue closes.
+  const queue = createImportQueue({ repo, clock, logger, runner, run: (job) => run(job) });
+  const run = createImportRunner({ repo, clock, logger, options, spoolFile, siteIds: deps.siteIds, commitBatch, finish, stopping: () => queue.stopping() });
+  const recovery = createImportRecovery({ repo, clock, logger, runner, queue, spoolFile, finish });
+  const intake = createImportIntake({ repo, clock, runner, options, spoolDir: deps.spoolDir, spoolFile });
 
   /** Inserts a prepared job within the environment's caps and queues it. */
   async function commit(job: ImportJob): Promise<ImportJobView> {

@@ -12,6 +12,9 @@ import { MAX_GRACE_SECONDS, MAX_PREVIOUS_SECRETS, checkCidrs, checkColour, check
 import type { KeyChangesRepository } from './key-changes.repository.js';
 import type { KeyRow, KeysRepository } from './keys.repository.js';
 import type { KeyView, UsageDay } from './keys.schemas.js';
+import { meKey } from './me-body.js';
+import type { WebhookEventsRepository } from '../webhooks/webhook-events.repository.js';
+import { webhookEvents } from '../webhooks/event-payloads.js';
 
 /** Theme fields as clients send them; `null` clears a field on update. */
 interface ThemeInput {
@@ -55,7 +58,7 @@ export function createKeysService(deps: {
   repo: KeysRepository;
   clock: Clock;
   /** Key changes commit with their audit event and the store's key change feed (every node follows it). */
-  store: UnitOfWork<{ keys: KeysRepository; keyChanges: KeyChangesRepository; audit: AuditRepository }>;
+  store: UnitOfWork<{ keys: KeysRepository; keyChanges: KeyChangesRepository; audit: AuditRepository; webhookEvents: WebhookEventsRepository }>;
   environments: EnvironmentsService;
   logos: LogosService;
   staff: StaffService;
@@ -270,11 +273,14 @@ export function createKeysService(deps: {
     async revoke(environmentId: string, id: string, actor: Actor): Promise<KeyView> {
       const row = await load(environmentId, id);
       if (row.revokedAt) throw new AppError('conflict', 'This key is already revoked.');
+      const env = await environments.findById(environmentId);
       const now = clock.now().toISOString();
       await store.transaction(async (tx) => {
         await tx.keys.update(id, environmentId, { revokedAt: now, updatedAt: now });
         await tx.keyChanges.record([id], now);
         await tx.audit.record({ environmentId, actor, action: 'api_key.revoked', targetType: 'api_key', targetId: id, changes: { revokedAt: now } });
+        // The last event the key's own endpoints get.
+        if (env) await tx.webhookEvents.record(webhookEvents.apiKeyRevoked(environmentId, meKey({ ...row, purpose: row.purpose as Purpose }, env.timeZone)));
       });
       await invalidate(id);
       return one({ ...row, revokedAt: now, updatedAt: now });

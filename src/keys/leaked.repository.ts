@@ -10,6 +10,11 @@ interface LeakCandidate {
   /** Replaced secrets, each with the end of its grace. */
   previousSecrets: PreviousSecret[];
   revokedAt: string | null;
+  /** What the api_key.revoked event describes (the `key` of /v1/me). */
+  reference: string;
+  purpose: string;
+  expiresOn: string;
+  timeZone: string;
 }
 
 const CHUNK = 500;
@@ -24,12 +29,19 @@ export function createLeakedRepository(db: Kysely<Database>) {
       const out: LeakCandidate[] = [];
       for (let i = 0; i < ids.length; i += CHUNK) {
         const rows = await db
-          .selectFrom('api_keys')
-          .select(['id', 'environment_id', 'key_hash', 'previous_secrets', 'revoked_at'])
-          .where('id', 'in', ids.slice(i, i + CHUNK))
+          .selectFrom('api_keys as k')
+          .innerJoin('environments as env', 'env.id', 'k.environment_id')
+          .select(['k.id', 'k.environment_id', 'k.key_hash', 'k.previous_secrets', 'k.revoked_at', 'k.reference', 'k.purpose', 'k.expires_on', 'env.time_zone'])
+          .where('k.id', 'in', ids.slice(i, i + CHUNK))
           .execute();
         for (const r of rows) {
-          out.push({ id: r.id, environmentId: r.environment_id, keyHash: r.key_hash, previousSecrets: parsePreviousSecrets(r.previous_secrets), revokedAt: r.revoked_at });
+          out.push({ id: r.id, environmentId: r.environment_id, keyHash: r.key_hash, previousSecrets: parsePreviousSecrets(r.previous_secrets),
+            revokedAt: r.revoked_at,
+            reference: r.reference,
+            purpose: r.purpose,
+            expiresOn: r.expires_on,
+            timeZone: r.time_zone,
+          });
         }
       }
       return out;

@@ -6,6 +6,10 @@ import type { Clock } from '../kernel/time.js';
 import type { KeyChangesRepository } from './key-changes.repository.js';
 import { keyIdOf, parseKey } from '../kernel/key-format.js';
 import type { LeakedRepository } from './leaked.repository.js';
+import type { Purpose } from '../kernel/permissions.js';
+import { meKey } from './me-body.js';
+import type { WebhookEventsRepository } from '../webhooks/webhook-events.repository.js';
+import { webhookEvents } from '../webhooks/event-payloads.js';
 
 /** Most keys one report may carry. */
 export const MAX_LEAKED_KEYS = 1000;
@@ -24,7 +28,7 @@ function same(a: Buffer, hex: string): boolean {
 export function createLeakedKeysService(deps: {
   repo: LeakedRepository;
   /** Each revocation commits with its audit event and the store's key change feed (every node follows it). */
-  store: UnitOfWork<{ leaked: LeakedRepository; keyChanges: KeyChangesRepository; audit: AuditRepository }>;
+  store: UnitOfWork<{ leaked: LeakedRepository; keyChanges: KeyChangesRepository; audit: AuditRepository; webhookEvents: WebhookEventsRepository }>;
   clock: Clock;
   /** Drops a key from this node's verification cache at once (and others', through Redis when present). */
   invalidate: (keyId: string) => Promise<void>;
@@ -61,6 +65,7 @@ export function createLeakedKeysService(deps: {
               await tx.keyChanges.record([row.id], nowIso);
               await tx.audit.record(
                 { environmentId: row.environmentId, actor, action: 'api_key.revoked', targetType: 'api_key', targetId: row.id, changes: { revokedAt: nowIso, reason: 'leaked' } });
+              await tx.webhookEvents.record(webhookEvents.apiKeyRevoked(row.environmentId, meKey({ ...row, purpose: row.purpose as Purpose }, row.timeZone)));
               return true;
             });
             if (done) touched.push(row.id);

@@ -4,11 +4,16 @@ import { BASE62, toBase62 } from '../kernel/base62.js';
 import type { Clock } from '../kernel/time.js';
 import { memberNumberOf, mergeRow, refKey, sameMember, type MemberRow, type RowError } from './member-rules.js';
 import type { Member, MembersRepository } from './members.repository.js';
+import type { WebhookEventsRepository } from '../webhooks/webhook-events.repository.js';
+import { webhookEvents } from '../webhooks/event-payloads.js';
+import { memberView } from './member-view.js';
 
 /** What a batch-applying transaction holds. */
 export interface MembersBatchTx {
   members: MembersRepository;
   audit: AuditRepository;
+  /** The outbox: one member.created / member.updated per member written (not for unchanged rows), in one bulk insert. */
+  webhookEvents: WebhookEventsRepository;
 }
 
 /** What one batch did (errors are the rows the matching refused; nothing of theirs is written). */
@@ -134,7 +139,8 @@ export async function applyMemberBatch(
       updatedAt: now,
     }));
     await members.insertMany(newMembers);
-    for (const u of updates) await members.update({ ...u.member, seq: seq++, updatedAt: now });
+    const updated = updates.map((u) => ({ ...u.member, seq: seq++, updatedAt: now }));
+    for (const m of updated) await members.update(m);
     const event = (action: string, m: Member, r: MemberRow): NewAuditEvent => ({
       environmentId: env,
       actor: opts.actor,
@@ -144,6 +150,7 @@ export async function applyMemberBatch(
       changes: { fields: fieldsOf(r), ...opts.changes },
     });
     await tx.audit.recordMany([...newMembers.map((m, i) => event('member.created', m, creates[i])), ...updates.map((u) => event('member.updated', u.member, u.row))]);
+    await tx.webhookEvents.recordMany([...newMembers.map((m) => webhookEvents.memberCreated(env, memberView(m))), ...updated.map((m) => webhookEvents.memberUpdated(env, memberView(m)))]);
   }
   return { created: creates.length, updated: updates.length, unchanged, errors };
 }

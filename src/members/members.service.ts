@@ -9,26 +9,12 @@ import { controlCharacterErrors } from '../kernel/rules/control-characters.js';
 import { dedupeRefs, memberNumberOf, type MemberRow } from './member-rules.js';
 import { applyMemberBatch, type BatchOutcome, type MembersBatchTx } from './members-batch.js';
 import type { ExternalRef, Member, MembersRepository } from './members.repository.js';
-import type { CreateMemberInput, MemberView, UpdateMemberInput } from './members.schemas.js';
+import type { CreateMemberInput, UpdateMemberInput } from './members.schemas.js';
+import type { WebhookEventsRepository } from '../webhooks/webhook-events.repository.js';
+import { webhookEvents } from '../webhooks/event-payloads.js';
+import { memberView } from './member-view.js';
 
-/** The API view of a member. */
-export function memberView(m: Member): MemberView {
-  return {
-    id: m.id,
-    memberNumber: m.memberNumber,
-    firstName: m.firstName,
-    lastName: m.lastName,
-    email: m.email,
-    dateOfBirth: m.dateOfBirth,
-    phone: m.phone,
-    address: { ...m.address },
-    homeSiteId: m.homeSiteId,
-    marketingOptIn: m.marketingOptIn,
-    externalRefs: m.externalRefs.map((r) => ({ system: r.system, id: r.id })),
-    createdAt: m.createdAt,
-    updatedAt: m.updatedAt,
-  };
-}
+export { memberView } from './member-view.js';
 
 /** The member's ETag: changes on every write (its change number). */
 export function memberEtag(m: Member): string {
@@ -70,6 +56,8 @@ export interface MembersTx {
   members: MembersRepository;
   sites: SitesRepository;
   audit: AuditRepository;
+  /** The outbox: member.created / member.updated commit with the change. */
+  webhookEvents: WebhookEventsRepository;
 }
 
 /** A customer as a checkout knows them. */
@@ -152,6 +140,7 @@ export function createMembersService(deps: { repo: MembersRepository; store: Uni
     };
     await tx.members.insert(m);
     await tx.audit.record({ environmentId, actor, action: 'member.created', targetType: 'member', targetId: m.id, changes: { fields: Object.keys(input) } });
+    await tx.webhookEvents.record(webhookEvents.memberCreated(environmentId, memberView(m)));
     return m;
   }
 
@@ -239,6 +228,7 @@ export function createMembersService(deps: { repo: MembersRepository; store: Uni
         };
         await tx.members.update(next);
         await tx.audit.record({ environmentId, actor, action: 'member.updated', targetType: 'member', targetId: id, changes: { fields: Object.keys(patch) } });
+        await tx.webhookEvents.record(webhookEvents.memberUpdated(environmentId, memberView(next)));
         return next;
       });
     },

@@ -6,6 +6,8 @@ import { decodeCursor, feedPageOf, pageOf } from '../kernel/paging.js';
 import type { Clock } from '../kernel/time.js';
 import type { Membership, MembershipStatus, MembershipsRepository } from './memberships.repository.js';
 import type { MembershipView } from './memberships.schemas.js';
+import type { WebhookEventsRepository } from '../webhooks/webhook-events.repository.js';
+import { webhookEvents } from '../webhooks/event-payloads.js';
 
 /** The API view of a membership. */
 export function membershipView(m: Membership): MembershipView {
@@ -44,6 +46,8 @@ interface NewMembership {
 export interface MembershipsTx {
   memberships: MembershipsRepository;
   audit: AuditRepository;
+  /** The outbox: membership.created / membership.updated commit with the change. */
+  webhookEvents: WebhookEventsRepository;
 }
 
 /**
@@ -81,6 +85,7 @@ export function createMembershipsService(deps: {
     };
     await tx.memberships.insert(m);
     await tx.audit.record({ environmentId, actor, action: 'membership.created', targetType: 'membership', targetId: m.id, changes: { status: m.status, source: m.source } });
+    await tx.webhookEvents.record(webhookEvents.membershipCreated(environmentId, membershipView(m)));
     return m;
   }
 
@@ -92,6 +97,7 @@ export function createMembershipsService(deps: {
     const next: Membership = { ...current, status, seq, updatedAt: clock.now().toISOString() };
     await tx.memberships.update(next);
     await tx.audit.record({ environmentId, actor, action: 'membership.status_changed', targetType: 'membership', targetId: id, changes: { from: current.status, to: status } });
+    await tx.webhookEvents.record(webhookEvents.membershipUpdated(environmentId, membershipView(next)));
     return next;
   }
 
@@ -105,6 +111,7 @@ export function createMembershipsService(deps: {
     const next: Membership = { ...current, status: 'cancelled', cancelledAt: now, cancelReason: reason ?? null, seq, updatedAt: now };
     await tx.memberships.update(next);
     await tx.audit.record({ environmentId, actor, action: 'membership.cancelled', targetType: 'membership', targetId: id, changes: { from: current.status } });
+    await tx.webhookEvents.record(webhookEvents.membershipUpdated(environmentId, membershipView(next)));
     return next;
   }
 
