@@ -50,6 +50,8 @@ interface DepsOptions {
   webhookPollMs?: number;
 }
 
+/** How often open checkout sessions past their expiry are looked for. */
+const CHECKOUT_EXPIRY_SWEEP_MS = 60_000;
 /** Idempotency records live 24 h; expired ones are purged hourly. */
 const IDEMPOTENCY_PURGE_MS = 3600_000;
 /** Webhook delivery attempts are kept 30 days; older ones are purged daily. */
@@ -188,6 +190,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
       // Imports left behind by a stopped process resume (or are marked failed) at start; stale ones are swept.
       { name: 'import recovery', everyMs: 0, run: () => imports.recover() },
       { name: 'import sweep', everyMs: IMPORT_SWEEP_MS, run: () => imports.sweep(), runAtStart: false },
+      // Open checkout sessions past their expiry are stored expired (and send checkout.session.expired) within a minute.
+      { name: 'checkout expiry', everyMs: CHECKOUT_EXPIRY_SWEEP_MS, run: () => checkout.service.expireDue(), runAtStart: false },
       { name: 'idempotency purge', everyMs: IDEMPOTENCY_PURGE_MS, run: () => idempotency.purgeExpired(), runAtStart: false },
       // The delivery worker polls due deliveries itself (and at once when a slot frees); the scheduler starts and stops it.
       { name: 'webhook deliveries', everyMs: 0, runAtStart: false, setUp: async () => webhookWorker.start(), run: () => webhookWorker.tick(), tearDown: () => webhookWorker.stop() },

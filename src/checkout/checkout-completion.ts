@@ -116,9 +116,20 @@ export function createCompletion(deps: Pick<CheckoutDeps, 'repo' | 'store' | 'me
     });
   }
 
+  /**
+   * Expires every open session past its expiry that nobody has read since (the scheduler runs it), so each
+   * sends its checkout.session.expired event even when no page or API call looks at it again. Returns how many.
+   */
+  async function expireDue(limit = 500): Promise<number> {
+    let n = 0;
+    for (const s of await repo.dueToExpire(clock.now().toISOString(), limit)) if (await expireIfDue(s)) n++;
+    return n;
+  }
+
   return {
     complete,
     expireIfDue,
+    expireDue,
     /**
      * A provider reports a direct-debit mandate decided (the test provider's confirm endpoint; a real provider's
      * webhook). Active: the payment succeeds and the membership goes pending → active. Failed: the payment fails

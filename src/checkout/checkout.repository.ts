@@ -235,6 +235,11 @@ export function createCheckoutRepository(db: Kysely<Database>) {
         .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
+    /** Open sessions past their expiry, oldest first (the scheduler's expiry sweep claims each with markExpired). */
+    async dueToExpire(now: string, limit: number): Promise<CheckoutSessionRow[]> {
+      const rows = await db.selectFrom('checkout_sessions').selectAll().where('status', '=', 'open').where('expires_at', '<=', now).orderBy('expires_at').limit(limit).execute();
+      return rows.map(toSession);
+    },
     /** Cancels an open session that no payment attempt holds; false otherwise. */
     async cancel(id: string, now: string): Promise<boolean> {
       const r = await db

@@ -27,6 +27,7 @@ export function createCheckoutService(deps: CheckoutDeps) {
     confirm: payments.confirm,
     cancel: sessions.cancel,
     mandateDecided: completion.mandateDecided,
+    expireDue: completion.expireDue,
     /** The CSRF token of a session (the page embeds it in every form). */
     csrfToken: (s: CheckoutSessionRow) => s.csrfToken,
     provider: deps.provider,

@@ -8,6 +8,7 @@ import { importRunnerMigration } from './migrations/0005-import-runner.js';
 import { keyChangesMigration } from './migrations/0006-key-changes.js';
 import { importFairnessMigration } from './migrations/0008-import-fairness.js';
 import { webhooksMigration } from './migrations/0009-webhooks.js';
+import { checkoutExpiryMigration } from './migrations/0010-checkout-expiry.js';
 
 /** A migration that may differ by engine (e.g. blob vs bytea). */
 type PortableMigration = (dialect: DialectName) => Migration;
@@ -22,6 +23,7 @@ const MIGRATIONS: Array<[string, PortableMigration]> = [
   ['0006-key-changes', keyChangesMigration],
   ['0008-import-fairness', importFairnessMigration],
   ['0009-webhooks', webhooksMigration],
+  ['0010-checkout-expiry', checkoutExpiryMigration],
 ];
 
 /**

@@ -109,6 +109,23 @@ describe('checkout sessions API', () => {
     expect((await get(id)).json().status).toBe('expired');
   });
 
+  it('the scheduler stores unread sessions past their expiry as expired (so their event is sent without a reader)', async () => {
+    const id = (await w.createSession(key)).json().id as string;
+    const raw = async () => (await t.deps.checkout.repo.findById(id))?.status;
+    expect(await raw()).toBe('open');
+    expect(await t.deps.checkout.service.expireDue()).toBe(0);
+    clock.advance(24 * 3600 * 1000);
+    try {
+      expect(t.deps.scheduler.names()).toContain('checkout expiry');
+      expect(await t.deps.checkout.service.expireDue()).toBeGreaterThanOrEqual(1);
+      expect(await raw()).toBe('expired');
+      // Claimed once: a second sweep finds nothing more to expire for it.
+      expect(await t.deps.checkout.service.expireDue()).toBe(0);
+    } finally {
+      clock.set('2026-06-15T10:00:00.000Z');
+    }
+  });
+
   it('honours Idempotency-Key: same key and body replays the first session, another body is 409', async () => {
     const headers = { authorization: `Bearer ${key}`, 'idempotency-key': 'order-991' };
     const payload = { membershipTypeId: w.monthly.id, siteId: w.site.id, customer: { firstName: 'Ida', lastName: 'Em', email: 'ida@example.com' }, successUrl: 'https://app.example.com/ok', cancelUrl: 'https://app.example.com/no' };

@@ -145,7 +145,7 @@ describe('the app’s scheduler', () => {
   afterAll(async () => t?.close());
 
   it('owns every periodic job; building the app starts none of them, scheduler.start() does', async () => {
-    expect(t.deps.scheduler.names()).toEqual(['usage flush', 'key change feed', 'expiry check', 'import recovery', 'import sweep', 'idempotency purge', 'webhook deliveries', 'webhook log purge']);
+    expect(t.deps.scheduler.names()).toEqual(['usage flush', 'key change feed', 'expiry check', 'import recovery', 'import sweep', 'checkout expiry', 'idempotency purge', 'webhook deliveries', 'webhook log purge']);
     await t.app.ready();
     // Not following the feed: the cache answers without a freshness bound (no other writer to follow).
     expect(t.deps.keyFeed.freshUntil()).toBe(Infinity);
