@@ -28,7 +28,7 @@ describe('POST /admin/v1/api-keys/:id/webhook-endpoints and POST /admin/v1/webho
   });
   afterAll(async () => t?.close());
 
-  const add = (keyId: string, headers: Record<string, string>, payload: unknown = body) => t.app.inject({ method: 'POST', url: `/admin/v1/api-keys/${keyId}/webhook-endpoints`, headers, payload });
+  const add = (keyId: string, headers: Record<string, string>, payload: Record<string, unknown> = body) => t.app.inject({ method: 'POST', url: `/admin/v1/api-keys/${keyId}/webhook-endpoints`, headers, payload });
 
   it('refuses a state change without the CSRF token (403 csrf_failed) and a staff member who is not an admin', async () => {
     const res = await add(flowKeyId, { cookie: admin.cookie });
