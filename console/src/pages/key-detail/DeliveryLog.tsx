@@ -40,7 +40,7 @@ export function DeliveryLog({ endpointId, timeZone, canRedeliver, refreshKey }: 
   const rows = log.data.data;
   return (
     <div className="delivery-log">
-      <div className="toolbar">
+      <div className="webhook-bar">
         <p className="muted small">Kept 30 days. {pending ? 'Updating while deliveries are pending…' : ''}</p>
         <button type="button" className="button button-ghost button-small" onClick={reload}>
           Refresh

@@ -72,7 +72,7 @@ export function WebhookEndpointItem({ endpoint: e, timeZone, editable, onChanged
           <p className="cell-sub">Added {formatDateTime(e.createdAt, timeZone)}</p>
         </div>
         {editable && (
-          <div className="page-actions">
+          <div className="webhook-actions">
             {e.status === 'enabled' ? (
               <button type="button" className="button button-secondary button-small" disabled={busy} onClick={() => setStatus('paused')}>
                 Pause

@@ -6,6 +6,7 @@ import { ErrorSummary } from '../../components/ErrorSummary';
 import { eventChoices } from './webhook-events';
 
 const FIELD_IDS = { url: 'webhook-url', events: 'webhook-events', description: 'webhook-description' };
+const LABELS: Record<string, string> = { url: 'The endpoint URL', events: 'Event types:', description: 'The description' };
 
 /** Checks the client can make before the server does its own (https, address rules, permissions). */
 function check(url: string, events: string[]): FieldErrors {
@@ -45,7 +46,8 @@ export function WebhookForm({ apiKey, onCancel, onAdded }: { apiKey: ApiKey; onC
         const byField: FieldErrors = {};
         for (const fe of err.errors) {
           const field = fe.path.split('.')[0] || 'url';
-          byField[field] ??= fe.message;
+          // The server's messages are relative to the field ("must start with https://"): name it.
+          byField[field] ??= /^[a-z]/.test(fe.message) ? `${LABELS[field] ?? field} ${fe.message}` : fe.message;
         }
         setErrors(byField);
         setSummaryAt(Date.now());
@@ -69,7 +71,7 @@ export function WebhookForm({ apiKey, onCancel, onAdded }: { apiKey: ApiKey; onC
       <div className={`field${errors.url ? ' has-error' : ''}`}>
         <label htmlFor="webhook-url">Endpoint URL</label>
         <p className="hint">https:// only. FLOW signs every delivery; the URL must be reachable from the internet.</p>
-        <input id="webhook-url" type="url" inputMode="url" autoComplete="off" value={url} onChange={(e) => setUrl(e.target.value)} {...invalid('url')} />
+        <input id="webhook-url" type="text" inputMode="url" spellCheck={false} autoComplete="off" value={url} onChange={(e) => setUrl(e.target.value)} {...invalid('url')} />
         <FieldError id="webhook-url-error" message={errors.url} />
       </div>
       <fieldset className={`field${errors.events ? ' has-error' : ''}`} id="webhook-events" aria-describedby={errors.events ? 'webhook-events-error' : undefined}>

@@ -40,7 +40,7 @@ export function Webhooks({ apiKey: k, timeZone, onAudit }: { apiKey: ApiKey; tim
 
   return (
     <section className="card card-wide" aria-labelledby="sec-webhooks">
-      <div className="toolbar">
+      <div className="webhook-bar">
         <h2 id="sec-webhooks" className="section-heading">
           Webhooks
         </h2>

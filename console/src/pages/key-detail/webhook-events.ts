@@ -3,7 +3,7 @@ import type { ApiKey } from '../../lib/types';
 
 /** The event types the key's purpose may read (the server's own rule, a pure module), with a one-line hint. */
 export function eventChoices(apiKey: ApiKey): { type: EventType; hint: string }[] {
-  return subscribableTypes(apiKey.purpose).map((type) => ({ type, hint: EVENT_DESCRIPTIONS[type].split('. ')[0].replace(/`/g, '') }));
+  return subscribableTypes(apiKey.purpose).map((type) => ({ type, hint: EVENT_DESCRIPTIONS[type].replace(/`/g, '').split(/\.\s+(?=[A-Z])/)[0] }));
 }
 
 /** An endpoint's status in words, with the badge class that colours it (never colour alone). */
