@@ -50,6 +50,7 @@ if (!HAVE_CHROMIUM) console.warn(SKIP_MESSAGE);
     await section.getByRole('button', { name: 'Add endpoint' }).click();
     await expect.poll(async () => page.locator('#webhook-url-error').innerText().catch(() => ''), POLL).toContain('user name or password');
     expect(await page.getByLabel('Endpoint URL').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByRole('alert').filter({ hasText: 'There is a problem' }).innerText()).toContain('The endpoint URL must not carry a user name or password');
     await rig.shot(page, 'key-webhooks-errors');
 
     await page.getByLabel('Endpoint URL').fill(rx.url('/console'));
