@@ -109,6 +109,12 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'GET /admin/v1/audit-events': { id: 'listAuditEvents' },
   'POST /admin/v1/logos': { id: 'uploadLogo' },
   'GET /admin/v1/api-keys/{id}/webhook-endpoints': { id: 'listApiKeyWebhookEndpoints' },
+  'POST /admin/v1/api-keys/{id}/webhook-endpoints': {
+    id: 'adminCreateWebhookEndpoint',
+    headers: { 201: { 'Cache-Control': true } },
+    example: { url: 'https://hooks.example.com/flow', events: ['member.created', 'member.updated'], description: 'CRM sync' },
+  },
+  'POST /admin/v1/webhook-endpoints/{id}/roll-secret': { id: 'adminRollWebhookEndpointSecret', headers: { 200: { 'Cache-Control': true } } },
   'PATCH /admin/v1/webhook-endpoints/{id}': { id: 'adminUpdateWebhookEndpoint', example: { status: 'enabled' } },
   'DELETE /admin/v1/webhook-endpoints/{id}': { id: 'adminDeleteWebhookEndpoint' },
   'GET /admin/v1/webhook-endpoints/{id}/deliveries': { id: 'listWebhookDeliveries' },

@@ -50,8 +50,8 @@ export function createWebhooksRepository(ex: Kysely<Database>) {
       const r = await ex.selectFrom('webhook_endpoints').select((eb) => eb.fn.countAll<string | number>().as('n')).where('api_key_id', '=', keyId).executeTakeFirstOrThrow();
       return Number(r.n);
     },
-    async keyOf(environmentId: string, keyId: string): Promise<{ id: string; purpose: string } | undefined> {
-      return ex.selectFrom('api_keys').select(['id', 'purpose']).where('environment_id', '=', environmentId).where('id', '=', keyId).executeTakeFirst();
+    async keyOf(environmentId: string, keyId: string): Promise<{ id: string; purpose: string; revoked_at: string | null } | undefined> {
+      return ex.selectFrom('api_keys').select(['id', 'purpose', 'revoked_at']).where('environment_id', '=', environmentId).where('id', '=', keyId).executeTakeFirst();
     },
     async updateEndpoint(id: string, patch: Partial<Omit<Selectable<WebhookEndpointsTable>, 'id' | 'environment_id' | 'api_key_id' | 'created_at'>>): Promise<void> {
       await ex.updateTable('webhook_endpoints').set(patch).where('id', '=', id).execute();

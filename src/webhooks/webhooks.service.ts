@@ -135,6 +135,39 @@ export function createWebhooksService(deps: {
     await deps.audit?.record({ environmentId: r.environment_id, actor, action: 'webhook_endpoint.deleted', targetType: 'webhook_endpoint', targetId: r.id });
   }
 
+  async function create(owner: KeyOwner, input: CreateEndpointInput, actor: Actor): Promise<WebhookEndpointView & { secret: string }> {
+    const denied = deniedTypes(owner.purpose, input.events);
+    if (denied) throw denied;
+    await checkUrl(input.url);
+    if ((await repo.countForKey(owner.id)) >= MAX_ENDPOINTS_PER_KEY) throw new AppError('conflict', `A key may have at most ${MAX_ENDPOINTS_PER_KEY} webhook endpoints.`);
+    const id = newId('we');
+    const secret = newSigningSecret();
+    const now = clock.now().toISOString();
+    await repo.insertEndpoint({
+      id,
+      environment_id: owner.environmentId,
+      api_key_id: owner.id,
+      url: input.url,
+      description: input.description ?? null,
+      events: JSON.stringify(input.events),
+      secret_ciphertext: secrets.seal(secret, id),
+      status: 'enabled',
+      disabled_reason: null,
+      failing_since: null,
+      created_at: now,
+      updated_at: now,
+    });
+    await deps.audit?.record({ environmentId: owner.environmentId, actor, action: 'webhook_endpoint.created', targetType: 'webhook_endpoint', targetId: id, changes: { url: input.url, events: input.events } });
+    return { ...view((await repo.findEndpoint(owner.environmentId, id)) as EndpointRow), secret };
+  }
+
+  async function rollSecret(r: EndpointRow, actor: Actor): Promise<WebhookEndpointView & { secret: string }> {
+    const secret = newSigningSecret();
+    await repo.updateEndpoint(r.id, { secret_ciphertext: secrets.seal(secret, r.id), updated_at: clock.now().toISOString() });
+    await deps.audit?.record({ environmentId: r.environment_id, actor, action: 'webhook_endpoint.secret_rolled', targetType: 'webhook_endpoint', targetId: r.id });
+    return { ...view((await repo.findEndpoint(r.environment_id, r.id)) as EndpointRow), secret };
+  }
+
   async function sendTest(r: EndpointRow): Promise<{ eventId: string; deliveryId: string }> {
     const { id, deliveryIds } = await deps.events.recordTest(r.environment_id, r.id);
     return { eventId: id, deliveryId: deliveryIds[0] };
@@ -148,29 +181,7 @@ export function createWebhooksService(deps: {
 
     /** Adds an endpoint to the calling key; the answer holds the secret, shown this once. */
     async create(owner: KeyOwner, input: CreateEndpointInput, actor: Actor): Promise<WebhookEndpointView & { secret: string }> {
-      const denied = deniedTypes(owner.purpose, input.events);
-      if (denied) throw denied;
-      await checkUrl(input.url);
-      if ((await repo.countForKey(owner.id)) >= MAX_ENDPOINTS_PER_KEY) throw new AppError('conflict', `A key may have at most ${MAX_ENDPOINTS_PER_KEY} webhook endpoints.`);
-      const id = newId('we');
-      const secret = newSigningSecret();
-      const now = clock.now().toISOString();
-      await repo.insertEndpoint({
-        id,
-        environment_id: owner.environmentId,
-        api_key_id: owner.id,
-        url: input.url,
-        description: input.description ?? null,
-        events: JSON.stringify(input.events),
-        secret_ciphertext: secrets.seal(secret, id),
-        status: 'enabled',
-        disabled_reason: null,
-        failing_since: null,
-        created_at: now,
-        updated_at: now,
-      });
-      await deps.audit?.record({ environmentId: owner.environmentId, actor, action: 'webhook_endpoint.created', targetType: 'webhook_endpoint', targetId: id, changes: { url: input.url, events: input.events } });
-      return { ...view((await repo.findEndpoint(owner.environmentId, id)) as EndpointRow), secret };
+      return create(owner, input, actor);
     },
 
     async get(owner: KeyOwner, id: string): Promise<WebhookEndpointView> {
@@ -184,11 +195,7 @@ export function createWebhooksService(deps: {
     },
     /** A new secret at once (the old one stops signing); shown this once. */
     async rollSecret(owner: KeyOwner, id: string, actor: Actor): Promise<WebhookEndpointView & { secret: string }> {
-      const r = await own(owner, id);
-      const secret = newSigningSecret();
-      await repo.updateEndpoint(r.id, { secret_ciphertext: secrets.seal(secret, r.id), updated_at: clock.now().toISOString() });
-      await deps.audit?.record({ environmentId: r.environment_id, actor, action: 'webhook_endpoint.secret_rolled', targetType: 'webhook_endpoint', targetId: r.id });
-      return { ...view((await repo.findEndpoint(r.environment_id, r.id)) as EndpointRow), secret };
+      return rollSecret(await own(owner, id), actor);
     },
     async sendTest(owner: KeyOwner, id: string): Promise<{ eventId: string; deliveryId: string }> {
       return sendTest(await own(owner, id));
@@ -199,6 +206,17 @@ export function createWebhooksService(deps: {
     async listForKey(environmentId: string, keyId: string): Promise<{ data: WebhookEndpointView[] }> {
       if (!(await repo.keyOf(environmentId, keyId))) throw new AppError('not_found', `No API key ${keyId}.`);
       return { data: (await repo.listForKey(environmentId, keyId)).map(view) };
+    },
+    /** Adds an endpoint to a key of the environment (the key's purpose decides the event types); the secret is shown this once. */
+    async adminCreate(environmentId: string, keyId: string, input: CreateEndpointInput, actor: Actor): Promise<WebhookEndpointView & { secret: string }> {
+      const key = await repo.keyOf(environmentId, keyId);
+      if (!key) throw new AppError('not_found', `No API key ${keyId}.`);
+      if (!isPurpose(key.purpose)) throw new AppError('internal', `Unknown purpose ${key.purpose}`);
+      if (key.revoked_at !== null) throw new AppError('conflict', `The key ${keyId} is revoked: it receives no events, so it can have no new webhook endpoint.`);
+      return create({ id: key.id, environmentId, purpose: key.purpose }, input, actor);
+    },
+    async adminRollSecret(environmentId: string, id: string, actor: Actor): Promise<WebhookEndpointView & { secret: string }> {
+      return rollSecret(await inEnvironment(environmentId, id), actor);
     },
     async adminUpdate(environmentId: string, id: string, patch: UpdateEndpointInput, actor: Actor): Promise<WebhookEndpointView> {
       return update(await inEnvironment(environmentId, id), patch, actor);

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 import { ADMIN, buildTestApp, type FixedClock, type TestApp } from '../helpers.js';
+import type { Config } from '../../src/config.js';
 
 /** Debian's Chromium; the browser tests are skipped (with a message) when it is not installed. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -52,10 +53,10 @@ export interface ConsoleRig {
   close(): Promise<void>;
 }
 
-/** Starts the server (fresh database, real-time clock) and Chromium. */
-export async function startRig(): Promise<ConsoleRig> {
+/** Starts the server (fresh database, real-time clock, `config` over the test defaults) and Chromium. */
+export async function startRig(opts: { config?: Partial<Config> } = {}): Promise<ConsoleRig> {
   ensureConsoleBuilt();
-  const t = await buildTestApp({ clock: realClock() });
+  const t = await buildTestApp({ clock: realClock(), config: opts.config });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = t.app.server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}`;

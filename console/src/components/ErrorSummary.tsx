@@ -14,7 +14,7 @@ export const FIELD_IDS: Record<string, string> = {
 };
 
 /** "There is a problem" box listing each error with a link to its field; takes focus when shown. */
-export function ErrorSummary({ errors, shownAt }: { errors: FieldErrors; shownAt: number }) {
+export function ErrorSummary({ errors, shownAt, fieldIds = FIELD_IDS }: { errors: FieldErrors; shownAt: number; fieldIds?: Record<string, string> }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (shownAt) ref.current?.focus();
@@ -31,10 +31,10 @@ export function ErrorSummary({ errors, shownAt }: { errors: FieldErrors; shownAt
         {entries.map(([path, message]) => (
           <li key={path}>
             <a
-              href={`#${FIELD_IDS[path] ?? ''}`}
+              href={`#${fieldIds[path] ?? ''}`}
               onClick={(e) => {
                 e.preventDefault();
-                const el = document.getElementById(FIELD_IDS[path] ?? '');
+                const el = document.getElementById(fieldIds[path] ?? '');
                 const focusable = el?.matches('input,select,textarea,button') ? el : el?.querySelector<HTMLElement>('input,select,textarea,button');
                 focusable?.focus();
                 el?.scrollIntoView({ block: 'center' });

@@ -6,6 +6,7 @@ import type { Static } from 'typebox';
 import type { AuditEventSchema } from '../../../src/audit/audit.schemas.js';
 import type { KeyViewSchema, KeyWithSecretSchema, PurposesSchema, UsageDaySchema } from '../../../src/keys/keys.schemas.js';
 import type { SessionSchema } from '../../../src/staff/session.schemas.js';
+import type { DeliverySchema, WebhookEndpointSchema, WebhookEndpointWithSecret as WebhookEndpointWithSecretSchema } from '../../../src/webhooks/webhooks.schemas.js';
 
 export type Session = Static<typeof SessionSchema>;
 
@@ -18,6 +19,10 @@ export type Purposes = Static<typeof PurposesSchema>;
 export type UsageDay = Static<typeof UsageDaySchema>;
 
 export type AuditEvent = Static<typeof AuditEventSchema>;
+
+export type WebhookEndpoint = Static<typeof WebhookEndpointSchema>;
+export type WebhookEndpointWithSecret = Static<typeof WebhookEndpointWithSecretSchema>;
+export type WebhookDelivery = Static<typeof DeliverySchema>;
 
 /** A problem's field error, as the server's problem+json lists them. */
 export type { FieldError } from '../../../src/kernel/errors.js';

@@ -15,6 +15,7 @@ import { KeyPermissions } from './KeyPermissions';
 import { KeyTheme } from './KeyTheme';
 import { RevokeDialog } from './RevokeDialog';
 import { RollDialog } from './RollDialog';
+import { Webhooks } from './Webhooks';
 
 /** One key: every field, permissions, theme, usage, audit trail; edit, roll and revoke for admins. */
 export function KeyDetailPage() {
@@ -114,6 +115,8 @@ export function KeyDetailPage() {
             {usage.error && <Alert tone="error">{usage.error.message}</Alert>}
             {usage.data ? <UsageChart days={usage.data.days} /> : !usage.error && <Loading label="Loading usage…" />}
           </section>
+
+          <Webhooks apiKey={k} timeZone={tz} onAudit={() => setAuditTick((n) => n + 1)} />
 
           <section className="card card-wide" aria-labelledby="sec-audit">
             <h2 id="sec-audit" className="section-heading">
