@@ -67,13 +67,15 @@ export function createPgBossWebhookWorker(opts: PgBossWorkerOptions): Background
   let relaying: Promise<void> | undefined;
   let stopped = true;
 
-  async function run([job]: Array<PgBoss.Job<AttemptJob>>): Promise<void> {
+  /** Runs one job; `again` asks pg-boss to fetch the next one at once rather than after its polling interval. */
+  async function run([job]: Array<PgBoss.Job<AttemptJob>>, again: () => void): Promise<void> {
     const { deliveryId, attempt: n, endpointId } = job.data;
     const busy = inFlight.get(endpointId) ?? 0;
     if (busy >= perEndpoint) throw new EndpointBusy(endpointId);
     inFlight.set(endpointId, busy + 1);
     try {
       await attempt(deliveryId, n);
+      again();
     } finally {
       const left = (inFlight.get(endpointId) ?? 1) - 1;
       if (left === 0) inFlight.delete(endpointId);
@@ -127,7 +129,11 @@ export function createPgBossWebhookWorker(opts: PgBossWorkerOptions): Background
     // Every node creates the queue; pg-boss's create_queue does nothing when it exists.
     if (!(await b.getQueue(ATTEMPT_QUEUE))) await b.createQueue(ATTEMPT_QUEUE, { name: ATTEMPT_QUEUE, policy: 'standard', retryLimit: JOB_RETRY_LIMIT, retryDelay: JOB_RETRY_DELAY_S, expireInSeconds: JOB_EXPIRE_S });
     // One job per worker: a slow endpoint holds only the slots of its own attempts.
-    for (let i = 0; i < slots; i++) workers.push(await b.work<AttemptJob>(ATTEMPT_QUEUE, { batchSize: 1, pollingIntervalSeconds: 0.5 }, run));
+    for (let i = 0; i < slots; i++) {
+      // The handler first runs after a fetch from the database, so after `work` has answered the id.
+      const id: string = await b.work<AttemptJob>(ATTEMPT_QUEUE, { batchSize: 1, pollingIntervalSeconds: 0.5 }, (jobs) => run(jobs, () => b.notifyWorker(id)));
+      workers.push(id);
+    }
     boss = b;
   }
 
