@@ -125,25 +125,45 @@ export function createPgBossWebhookWorker(opts: PgBossWorkerOptions): Background
   async function startBoss(): Promise<void> {
     const b = new PgBoss({ connectionString: opts.connectionString, schema: PGBOSS_SCHEMA, application_name: 'flow-webhooks', max: 6, schedule: false, maintenanceIntervalSeconds: 5 });
     b.on('error', (err: unknown) => logger.warn({ err }, 'pg-boss error'));
-    await b.start();
-    // Every node creates the queue; pg-boss's create_queue does nothing when it exists.
-    if (!(await b.getQueue(ATTEMPT_QUEUE))) await b.createQueue(ATTEMPT_QUEUE, { name: ATTEMPT_QUEUE, policy: 'standard', retryLimit: JOB_RETRY_LIMIT, retryDelay: JOB_RETRY_DELAY_S, expireInSeconds: JOB_EXPIRE_S });
-    // One job per worker: a slow endpoint holds only the slots of its own attempts.
-    for (let i = 0; i < slots; i++) {
-      // The handler first runs after a fetch from the database, so after `work` has answered the id.
-      const id: string = await b.work<AttemptJob>(ATTEMPT_QUEUE, { batchSize: 1, pollingIntervalSeconds: 0.5 }, (jobs) => run(jobs, () => b.notifyWorker(id)));
-      workers.push(id);
+    try {
+      await b.start();
+      // Every node creates the queue; pg-boss's create_queue does nothing when it exists.
+      if (!(await b.getQueue(ATTEMPT_QUEUE))) await b.createQueue(ATTEMPT_QUEUE, { name: ATTEMPT_QUEUE, policy: 'standard', retryLimit: JOB_RETRY_LIMIT, retryDelay: JOB_RETRY_DELAY_S, expireInSeconds: JOB_EXPIRE_S });
+      // One job per worker: a slow endpoint holds only the slots of its own attempts.
+      for (let i = 0; i < slots; i++) {
+        // The handler first runs after a fetch from the database, so after `work` has answered the id.
+        const id: string = await b.work<AttemptJob>(ATTEMPT_QUEUE, { batchSize: 1, pollingIntervalSeconds: 0.5 }, (jobs) => run(jobs, () => b.notifyWorker(id)));
+        workers.push(id);
+      }
+      boss = b;
+    } catch (err) {
+      workers.length = 0;
+      await b.stop({ graceful: false, wait: true }).catch(() => undefined);
+      throw err;
     }
-    boss = b;
+  }
+
+  /** Starts pg-boss, and tries again every 5 s while PostgreSQL cannot be reached (the outbox keeps the events meanwhile). */
+  async function startUntilUp(): Promise<void> {
+    for (;;) {
+      try {
+        return await startBoss();
+      } catch (err) {
+        if (stopped) return;
+        logger.warn({ err }, 'pg-boss could not start; webhook deliveries wait, retrying in 5 s');
+        await new Promise((r) => setTimeout(r, 5_000));
+        if (stopped) return;
+      }
+    }
   }
 
   return {
     async start() {
       if (!stopped) return starting;
       stopped = false;
-      starting = startBoss();
-      await starting;
-      schedule();
+      starting = startUntilUp();
+      // The server does not wait for pg-boss: the relay starts once it is up.
+      void starting.then(schedule);
     },
     async stop() {
       stopped = true;
