@@ -36,6 +36,7 @@ import { createDeliveryClient, type DeliveryClient } from './webhooks/delivery-c
 import { createSecretBox, loadSecretKey } from './webhooks/secret-box.js';
 import { createWebhooksService } from './webhooks/webhooks.service.js';
 import { createWebhookWorker } from './webhooks/webhooks.worker.js';
+import { createPgBossWebhookWorker } from './webhooks/webhooks.worker-pgboss.js';
 
 /** Options tests use to replace the clock, the log destination or the store. */
 interface DepsOptions {
@@ -158,14 +159,18 @@ export async function createDeps(config: Config, opts: DepsOptions = {}) {
   const webhookSecrets = createSecretBox(loadSecretKey(config.webhookSecretKey, config.dataDir));
   const webhooksRepo = repos.webhooks;
   const webhooks = createWebhooksService({ repo: webhooksRepo, events: repos.webhookEvents, secrets: webhookSecrets, clock, allowPrivate: config.webhookAllowPrivate, audit });
-  const webhookWorker = createWebhookWorker({
+  const webhookWorkerOpts = {
     repo: webhooksRepo,
     send: opts.webhookSend ?? createDeliveryClient({ allowPrivate: config.webhookAllowPrivate }),
     secrets: webhookSecrets,
     clock,
     logger,
-    pollMs: opts.webhookPollMs,
-  });
+  };
+  // On PostgreSQL the attempts run on pg-boss (tables in the same database), shared by every node; on SQLite, in this process.
+  const webhookWorker =
+    store.dialect === 'postgres' && config.databaseUrl
+      ? createPgBossWebhookWorker({ ...webhookWorkerOpts, connectionString: config.databaseUrl, relayMs: opts.webhookPollMs })
+      : createWebhookWorker({ ...webhookWorkerOpts, pollMs: opts.webhookPollMs });
 
   // Every periodic job of the process, started by the server (scheduler.start()) and stopped by close().
   const scheduler = createScheduler({

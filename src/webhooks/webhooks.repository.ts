@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import type { Database, WebhookAttemptsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from '../db/schema.js';
 import { sortableId } from '../kernel/ids.js';
 
@@ -9,6 +9,8 @@ export type AttemptRow = Selectable<WebhookAttemptsTable>;
 /** What the worker needs to attempt one delivery. */
 export interface AttemptContext {
   id: string;
+  /** pending, succeeded or failed. */
+  status: string;
   attempts: number;
   eventId: string;
   eventType: string;
@@ -120,6 +122,25 @@ export function createWebhooksRepository(ex: Kysely<Database>) {
         .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
+    /**
+     * The pg-boss relay's claim: leases up to `limit` due deliveries of enabled endpoints in one
+     * conditional UPDATE (PostgreSQL re-checks the lease condition on a row another node claimed
+     * meanwhile, so each row goes to one relay) and answers them with their attempt number.
+     */
+    async relayClaim(now: string, leaseUntil: string, limit: number): Promise<Array<{ id: string; attempts: number; endpoint_id: string }>> {
+      const free = (eb: ExpressionBuilder<Database, 'webhook_deliveries'>) => eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', now), eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)])]);
+      const due = ex
+        .selectFrom('webhook_deliveries as d')
+        .innerJoin('webhook_endpoints as we', 'we.id', 'd.endpoint_id')
+        .select('d.id')
+        .where('d.status', '=', 'pending')
+        .where('d.next_attempt_at', '<=', now)
+        .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<', now)]))
+        .where('we.status', '=', 'enabled')
+        .orderBy('d.next_attempt_at')
+        .limit(limit);
+      return ex.updateTable('webhook_deliveries').set({ lease_until: leaseUntil }).where('id', 'in', due).where(free).returning(['id', 'attempts', 'endpoint_id']).execute();
+    },
     async attemptContext(id: string): Promise<AttemptContext | undefined> {
       const r = await ex
         .selectFrom('webhook_deliveries as d')
@@ -127,12 +148,13 @@ export function createWebhooksRepository(ex: Kysely<Database>) {
         .innerJoin('webhook_endpoints as we', 'we.id', 'd.endpoint_id')
         .innerJoin('api_keys as k', 'k.id', 'we.api_key_id')
         .innerJoin('environments as env', 'env.id', 'k.environment_id')
-        .select(['d.id', 'd.attempts', 'ev.id as event_id', 'ev.type', 'ev.body', 'we.id as endpoint_id', 'we.url', 'we.secret_ciphertext', 'we.status', 'we.failing_since', 'k.revoked_at', 'k.expires_on', 'env.time_zone'])
+        .select(['d.id', 'd.status as delivery_status', 'd.attempts', 'ev.id as event_id', 'ev.type', 'ev.body', 'we.id as endpoint_id', 'we.url', 'we.secret_ciphertext', 'we.status', 'we.failing_since', 'k.revoked_at', 'k.expires_on', 'env.time_zone'])
         .where('d.id', '=', id)
         .executeTakeFirst();
       if (!r) return undefined;
       return {
         id: r.id,
+        status: r.delivery_status,
         attempts: r.attempts,
         eventId: r.event_id,
         eventType: r.type,

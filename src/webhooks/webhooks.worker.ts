@@ -15,7 +15,7 @@ export const LOG_RETENTION_MS = 30 * 24 * 3600_000;
 
 /** The background job's interface, for the composition root's scheduler. */
 export interface BackgroundJob {
-  start(): void;
+  start(): void | Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -37,6 +37,31 @@ export function outcomeOf(
   const failingSince = ctx.failingSince ?? at;
   const disable = now.getTime() - Date.parse(failingSince) >= DISABLE_AFTER_MS ? `Every delivery failed for 5 days (since ${failingSince}).` : undefined;
   return { attempt, next, endpoint: { failingSince, disable } };
+}
+
+/**
+ * One attempt of one delivery, shared by the in-process SQL worker and the pg-boss worker: reads the
+ * delivery, skips it when its endpoint is paused (lease released) or its key is gone (cancelled), signs
+ * (Standard Webhooks), sends through the SSRF-safe client and records the attempt and the next retry.
+ * With `expectAttempts`, a delivery that has moved on (another attempt recorded, or finished) is left alone.
+ */
+export function createAttempt(opts: Pick<WebhookWorkerOptions, 'repo' | 'send' | 'secrets' | 'clock' | 'random'>): (id: string, expectAttempts?: number) => Promise<void> {
+  const { repo, send, secrets, clock } = opts;
+  const random = opts.random ?? Math.random;
+  return async (id, expectAttempts) => {
+    const ctx = await repo.attemptContext(id);
+    if (!ctx) return; // the endpoint was deleted meanwhile
+    if (expectAttempts !== undefined && (ctx.status !== 'pending' || ctx.attempts !== expectAttempts)) return; // a stale job
+    const now = clock.now();
+    if (ctx.endpointStatus !== 'enabled') return repo.release(id);
+    if (ctx.eventType !== 'api_key.revoked' && !keyLive(ctx.key, now.getTime())) {
+      return repo.cancel(id, now.toISOString(), ctx.key.revoked_at ? 'The endpoint’s API key was revoked.' : 'The endpoint’s API key expired.');
+    }
+    const secret = secrets.open(ctx.secretCiphertext, ctx.endpointId);
+    const headers = webhookHeaders(secret, ctx.eventId, Math.floor(now.getTime() / 1000), ctx.body);
+    const result = await send(ctx.url, headers, ctx.body);
+    await repo.complete(ctx, outcomeOf(ctx, result, clock.now(), random));
+  };
 }
 
 export interface WebhookWorkerOptions {
@@ -74,19 +99,7 @@ export function createWebhookWorker(opts: WebhookWorkerOptions): BackgroundJob &
   let stopped = true;
   let ticking: Promise<void> | undefined;
 
-  async function attempt(id: string): Promise<void> {
-    const ctx = await repo.attemptContext(id);
-    if (!ctx) return; // the endpoint was deleted meanwhile
-    const now = clock.now();
-    if (ctx.endpointStatus !== 'enabled') return repo.release(id);
-    if (ctx.eventType !== 'api_key.revoked' && !keyLive(ctx.key, now.getTime())) {
-      return repo.cancel(id, now.toISOString(), ctx.key.revoked_at ? 'The endpoint’s API key was revoked.' : 'The endpoint’s API key expired.');
-    }
-    const secret = secrets.open(ctx.secretCiphertext, ctx.endpointId);
-    const headers = webhookHeaders(secret, ctx.eventId, Math.floor(now.getTime() / 1000), ctx.body);
-    const result = await send(ctx.url, headers, ctx.body);
-    await repo.complete(ctx, outcomeOf(ctx, result, clock.now(), random));
-  }
+  const attempt = createAttempt({ repo, send, secrets, clock, random });
 
   function launch(id: string, endpointId: string): void {
     inFlight.set(endpointId, (inFlight.get(endpointId) ?? 0) + 1);

@@ -32,6 +32,9 @@ export async function startReceiver() {
   const received: Received[] = [];
   const secrets = new Map<string, string>();
   let answer: (r: Received) => number | Promise<number> = () => 200;
+  // Requests open right now, per webhook-id: a second one while the first is open is a concurrent duplicate.
+  const open = new Map<string, number>();
+  const stats = { concurrentDuplicates: 0, inFlight: 0, maxInFlight: 0 };
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
@@ -40,7 +43,13 @@ export async function startReceiver() {
       const secret = secrets.get(path);
       const r: Received = { path, headers: req.headers, body, json: JSON.parse(body) as Received['json'], verified: secret !== undefined && verifySignature(secret, req.headers, body) };
       received.push(r);
+      const id = String(req.headers['webhook-id']);
+      if ((open.get(id) ?? 0) > 0) stats.concurrentDuplicates++;
+      open.set(id, (open.get(id) ?? 0) + 1);
+      stats.maxInFlight = Math.max(stats.maxInFlight, ++stats.inFlight);
       const status = await answer(r);
+      stats.inFlight--;
+      open.set(id, open.get(id)! - 1);
       res.writeHead(status, { 'content-type': 'text/plain' }).end(status >= 300 ? 'receiver says no' : 'ok');
     });
   });
@@ -49,6 +58,8 @@ export async function startReceiver() {
   return {
     received,
     secrets,
+    /** Concurrent duplicates (same webhook-id open twice at once) and the most requests open at once. */
+    stats,
     url: (path: string) => `http://127.0.0.1:${port}${path}`,
     setAnswer(fn: typeof answer) {
       answer = fn;
