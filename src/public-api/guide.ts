@@ -37,7 +37,33 @@ function page(title: string, body: string): string {
 <body><nav><a href="/docs/">API reference</a><a href="/docs/getting-started">Getting started</a><a href="/docs/errors">Errors</a><a href="/docs/admin">Admin API</a></nav><main>${body}</main></body></html>`;
 }
 
-/** /docs/getting-started: from a new key to a first call, paging, retries, limits and errors. */
+/** The getting-started page's webhook verification examples (run against real signatures by the tests). */
+export const VERIFY_NODE = `import crypto from 'node:crypto';
+
+/** True when the delivery is signed with the endpoint's secret and fresh (5 minutes). */
+export function verify(secret, headers, rawBody) {
+  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+  const signed = \`\${headers['webhook-id']}.\${headers['webhook-timestamp']}.\${rawBody}\`;
+  const expected = crypto.createHmac('sha256', key).update(signed).digest();
+  const fresh = Math.abs(Date.now() / 1000 - Number(headers['webhook-timestamp'])) < 300;
+  return fresh && headers['webhook-signature'].split(' ').some((s) => {
+    const given = Buffer.from(s.split(',')[1] ?? '', 'base64');
+    return s.startsWith('v1,') && given.length === expected.length && crypto.timingSafeEqual(given, expected);
+  });
+}`;
+export const VERIFY_PYTHON = `import base64, hashlib, hmac, time
+
+def verify(secret: str, headers: dict, raw_body: bytes) -> bool:
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + raw_body
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    fresh = abs(time.time() - int(headers["webhook-timestamp"])) < 300
+    return fresh and any(hmac.compare_digest(s.split(",", 1)[1], expected)
+                         for s in headers["webhook-signature"].split(" ") if s.startswith("v1,"))`;
+
+const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** /docs/getting-started: from a new key to a first call, paging, retries, limits, errors and webhooks. */
 export function gettingStartedPage(): string {
   return page(
     'Getting started',
@@ -100,7 +126,19 @@ Every answer says where you are: <code>RateLimit-Limit</code>, <code>RateLimit-R
 }</code></pre>
 <p>The <code>type</code> link leads to <a href="/docs/errors">the list of codes</a>, each with what to do about it.</p>
 
-<h2 id="more">7. More</h2>
+<h2 id="webhooks">7. Receive events (webhooks)</h2>
+<p>Instead of polling, let FLOW push events to you: <code>POST /v1/webhook-endpoints</code> with your <code>https://</code> URL and the event
+types you want (<code>member.created</code>, <code>membership.updated</code>, <code>checkout.session.completed</code>, … — the ones your key’s
+purpose may read). The answer carries the endpoint’s signing secret <code>whsec_…</code>, <b>once</b>. Each event is a <code>POST</code>
+signed per <a href="https://www.standardwebhooks.com/">Standard Webhooks</a> with <code>webhook-id</code> (the event id, the same on every
+retry: deduplicate on it), <code>webhook-timestamp</code> and <code>webhook-signature</code>. Answer 2xx within 10 s; anything else is
+retried for about a day and a half. Verify every delivery against the raw body before you trust it. Node:</p>
+<pre><code>${escapeHtml(VERIFY_NODE)}</code></pre>
+<p>Python:</p>
+<pre><code>${escapeHtml(VERIFY_PYTHON)}</code></pre>
+<p><code>POST /v1/webhook-endpoints/{id}/test</code> sends a test event; the console shows each endpoint’s delivery log with a Redeliver button.</p>
+
+<h2 id="more">8. More</h2>
 <p>Bulk imports: <code>POST /v1/member-imports</code> with a CSV, JSON or NDJSON body starts a job; poll it, then download the
 report of rejected rows. Hosted checkout: <code>POST /v1/checkout/sessions</code> and send the customer to its <code>url</code>.
 Everything else is in the <a href="/docs/">API reference</a>.</p>`,
