@@ -37,8 +37,8 @@ export async function startPgBossCluster() {
       return created.json.id as string;
     },
     /**
-     * `n` member.updated events written straight into the outbox, each in its own transaction as an
-     * owner's would (the owners emitting member.updated is another branch's work).
+     * `n` member.updated events written straight into the outbox, each in its own transaction as an owner's
+     * would (the delivery engine's tests; the crash test goes through the API instead, see updateMember).
      */
     async record(n: number, from = 0): Promise<string[]> {
       const ids: string[] = [];
@@ -47,6 +47,22 @@ export async function startPgBossCluster() {
         ids.push(id);
       }
       return ids;
+    },
+    /**
+     * `n` updates of one member through the public API of node `on` (PATCH /v1/members/:id, each a change):
+     * the members service records each member.updated event in the transaction of its update.
+     * Returns the ids of the member.updated events stored.
+     */
+    async updateMember(n: number, on: number): Promise<string[]> {
+      const base = () => nodes[on]!.url;
+      const created = await call(base(), 'POST', '/v1/members', { headers: auth, body: { firstName: 'Burst', lastName: 'Member', email: `burst-${randomBytes(4).toString('hex')}@example.com` } });
+      expect(created.status, created.text).toBe(201);
+      for (let i = 0; i < n; i++) {
+        const res = await call(base(), 'PATCH', `/v1/members/${created.json.id as string}`, { headers: auth, body: { firstName: `Burst ${i}` } });
+        expect(res.status, res.text).toBe(200);
+      }
+      const rows = await store.db.selectFrom('webhook_events').select('id').where('type', '=', 'member.updated').execute();
+      return rows.map((r) => r.id);
     },
     /** Event ids the receiver has not seen yet. */
     missing(ids: string[]): number {
