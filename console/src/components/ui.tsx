@@ -70,6 +70,19 @@ export function Alert({ tone = 'info', title, children, id }: { tone?: 'info' | 
   );
 }
 
+/** A success message the user can dismiss (nothing shown when `notice` is empty). */
+export function Notice({ notice, onDismiss }: { notice: string; onDismiss: () => void }) {
+  if (!notice) return null;
+  return (
+    <Alert tone="success">
+      {notice}{' '}
+      <button type="button" className="link-button" onClick={onDismiss}>
+        Dismiss
+      </button>
+    </Alert>
+  );
+}
+
 /** A small loading line for screen readers and eyes. */
 export function Loading({ label = 'Loading…' }: { label?: string }) {
   return (

@@ -5,7 +5,7 @@ import { useSession, useStaff } from '../../lib/session';
 import { useTitle } from '../../lib/title';
 import { useGet } from '../../lib/use-api';
 import type { ApiKey, ApiKeyWithSecret, UsageDay } from '../../lib/types';
-import { Alert, KEYS_PATH, KeysBreadcrumbs, Loading, StatusBadge } from '../../components/ui';
+import { Alert, KEYS_PATH, KeysBreadcrumbs, Loading, Notice, StatusBadge } from '../../components/ui';
 import { AuditList } from '../../components/AuditList';
 import { SecretDialog } from '../../components/SecretDialog';
 import { UsageChart } from '../../components/UsageChart';
@@ -82,14 +82,7 @@ export function KeyDetailPage() {
           </div>
         )}
       </div>
-      {notice && (
-        <Alert tone="success">
-          {notice}{' '}
-          <button type="button" className="link-button" onClick={() => setNotice('')}>
-            Dismiss
-          </button>
-        </Alert>
-      )}
+      <Notice notice={notice} onDismiss={() => setNotice('')} />
       {revoked && <Alert tone="warning" title="This key is revoked">It stopped working on {formatDateTime(k.revokedAt, tz)} and cannot be used again.</Alert>}
 
       {mode === 'edit' ? (

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useSession } from '../../lib/session';
 import { useGet } from '../../lib/use-api';
 import type { ApiKey, WebhookEndpoint, WebhookEndpointWithSecret } from '../../lib/types';
-import { Alert, Loading } from '../../components/ui';
+import { Alert, Loading, Notice } from '../../components/ui';
 import { SecretDialog, type SecretWording } from '../../components/SecretDialog';
 import { WebhookEndpointItem } from './WebhookEndpointItem';
 import { WebhookForm } from './WebhookForm';
@@ -56,14 +56,7 @@ export function Webhooks({ apiKey: k, timeZone, onAudit }: { apiKey: ApiKey; tim
           Its endpoints receive no further events. They are shown here read-only, with their delivery logs.
         </Alert>
       )}
-      {notice && (
-        <Alert tone="success">
-          {notice}{' '}
-          <button type="button" className="link-button" onClick={() => setNotice('')}>
-            Dismiss
-          </button>
-        </Alert>
-      )}
+      <Notice notice={notice} onDismiss={() => setNotice('')} />
       {adding && (
         <WebhookForm
           apiKey={k}
