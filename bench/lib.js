@@ -115,3 +115,60 @@ export async function freshPostgres(base) {
     },
   };
 }
+
+/** Starts a floor server (bench/floor-server.js) of `spec.kind` as its own process; resolves with its base URL and stop(). */
+export async function startFloor(spec, nodeArgs = []) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flow-floor-'));
+  const file = path.join(dir, 'spec.json');
+  fs.writeFileSync(file, JSON.stringify(spec));
+  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'bench/floor-server.js'), file], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } });
+  const line = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+    });
+    child.once('exit', (code) => reject(new Error(`the ${spec.kind} floor exited with ${code}`)));
+  });
+  return {
+    base: JSON.parse(line).base,
+    async stop() {
+      child.stdin.end();
+      await new Promise((r) => child.once('exit', r));
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Alternating rounds of `a` and `b` (autocannon options each: { url, headers }), so load from anything else
+ * on the machine hits both alike. Returns each side's mean rps, the median ratio a ÷ b, every ratio, and errors.
+ */
+export async function sideBySide(a, b, { rounds = 4, seconds = 4, connections = 50, warmup = 2 } = {}) {
+  await load(a.url, { duration: warmup, connections, headers: a.headers });
+  await load(b.url, { duration: warmup, connections, headers: b.headers });
+  const ratios = [];
+  let aSum = 0;
+  let bSum = 0;
+  let aP99 = 0;
+  let errors = 0;
+  for (let i = 0; i < rounds; i++) {
+    const ra = await load(a.url, { duration: seconds, connections, headers: a.headers });
+    const rb = await load(b.url, { duration: seconds, connections, headers: b.headers });
+    ratios.push(ra.rps / rb.rps);
+    aSum += ra.rps;
+    bSum += rb.rps;
+    aP99 = Math.max(aP99, ra.p99);
+    errors += ra.errors + ra.non2xx + rb.errors + rb.non2xx;
+  }
+  ratios.sort((x, y) => x - y);
+  const r3 = (x) => Math.round(x * 1000) / 1000;
+  return {
+    aRps: Math.round(aSum / rounds),
+    bRps: Math.round(bSum / rounds),
+    ratio: r3((ratios[Math.floor((rounds - 1) / 2)] + ratios[Math.ceil((rounds - 1) / 2)]) / 2),
+    ratios: ratios.map(r3),
+    aP99Ms: aP99,
+    errors,
+  };
+}
