@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
-import fastifyMultipart from '@fastify/multipart';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { apiKeyGateOnRoute, createApiKeyAuth } from './keys/api-key-auth.js';
 import { createStaffAuth } from './staff/staff-auth.js';
@@ -15,6 +14,7 @@ import { clientErrorHandler, installErrorHandler, sendProblem } from './http/pro
 import { ProblemSchema } from './http/schemas.js';
 import { securityHeaders, securityHeadersFor } from './http/security-headers.js';
 import { notFound, surface } from './http/surface.js';
+import { accessLog, lazyRequestLogger } from './http/logging.js';
 import { validatorCompiler } from './http/validation.js';
 import { keysAdminRoutes } from './keys/keys.admin.routes.js';
 import { KeyViewSchema } from './keys/keys.schemas.js';
@@ -53,6 +53,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   const app = Fastify({
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLogger,
     trustProxy: deps.config.trustProxy,
     bodyLimit: 1024 * 1024,
     genReqId: newRequestId,
@@ -84,17 +85,17 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   const headers = { api: securityHeadersFor('api', secure), console: securityHeadersFor('console', secure), own: securityHeadersFor('own', secure) };
   await registerApiDocs(app, { publicUrl: deps.config.publicUrl, testProvider: deps.checkout.testProvider !== undefined, secure });
   await registerCompression(app);
-  await app.register(fastifyCookie);
-  await app.register(fastifyMultipart, { limits: { fileSize: 1024 * 1024, files: 1, fields: 10, parts: 11, headerPairs: 100 } });
 
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     // Matched routes are counted by their own hook (countResponsesByRoute); this counts the rest as one series.
     if (request.is404) deps.metrics.http(request.method, undefined, reply.statusCode);
-    request.log.info({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, key: request.apiKey?.id }, 'request');
+    done();
   });
+  app.addHook('onResponse', accessLog(deps.logger));
 
   // The three HTTP surfaces, each encapsulated with its own gate, headers and not-found answer. A new route
   // plugin of a surface is one line in its `routes`.
@@ -120,6 +121,8 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   await app.register(
     surface({
       headers: headers.api,
+      // Cookies are read and set on this surface only (the staff session).
+      plugins: [fastifyCookie],
       // A staff session (and the CSRF header on state changes) on every path, unknown ones included.
       gate: createStaffAuth(deps),
       routes: [

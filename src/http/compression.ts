@@ -12,17 +12,20 @@ const COMPRESS_THRESHOLD = 1024;
  * Request bodies are never decompressed: an import's 100 MiB bound is a bound on what the client sends.
  */
 export async function registerCompression(app: FastifyInstance): Promise<void> {
-  // Before the plugin's own onRoute hook: route options it reads.
+  // Before the plugin's own onRoute hook: route options it reads, and the hook below placed ahead of its own.
   app.addHook('onRoute', (route) => {
     route.decompress = false;
     if (route.url === '/v1/me') route.compress = false;
+    if (route.compress === false) return;
+    const own = route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend];
+    route.onSend = [noCompressionForSecrets, ...own];
   });
   await app.register(fastifyCompress, { threshold: COMPRESS_THRESHOLD, encodings: ['br', 'gzip'] });
-  // The plugin's off switch is a request header; set it when the answer must not be compressed (runs before
-  // the plugin's route-level onSend hook).
-  app.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, p: unknown) => void) => {
-    const cc = reply.getHeader('cache-control');
-    if (typeof cc === 'string' && cc.includes('no-store')) request.headers['x-no-compression'] = '1';
-    done(null, payload);
-  });
+}
+
+/** The plugin's off switch is a request header: set it when the answer must not be compressed (before the plugin's onSend). */
+function noCompressionForSecrets(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, p: unknown) => void): void {
+  const cc = reply.getHeader('cache-control');
+  if (typeof cc === 'string' && cc.includes('no-store')) request.headers['x-no-compression'] = '1';
+  done(null, payload);
 }

@@ -1,4 +1,5 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import pino, { type Bindings, type ChildLoggerOptions, type Logger } from 'pino';
 import { SCANNER_PATTERN } from '../kernel/key-format.js';
 
 /** Header paths pino replaces before writing a log line. */
@@ -21,3 +22,81 @@ export const logSerializers = {
     return { method: req.method, url: redactSecrets(req.url), ip: req.ip, id: req.id };
   },
 };
+
+/**
+ * A request's logger, made only when something logs through it (an error, a warning): Fastify's default
+ * builds a pino child for every request, which most requests never use. The access line is written by
+ * `accessLog` on the root logger with the request id, so it needs no child either.
+ */
+class RequestLogger {
+  #child: Logger | undefined;
+  constructor(
+    private readonly parent: Logger,
+    private readonly bindings: Bindings,
+  ) {}
+  private get real(): Logger {
+    return (this.#child ??= this.parent.child(this.bindings));
+  }
+  get level(): string {
+    return this.parent.level;
+  }
+  isLevelEnabled(level: string): boolean {
+    return this.parent.isLevelEnabled(level);
+  }
+  child(bindings: Bindings, opts?: ChildLoggerOptions): Logger {
+    return this.real.child(bindings, opts);
+  }
+  fatal(...args: LogArgs): void {
+    if (this.parent.isLevelEnabled('fatal')) this.real.fatal(...args);
+  }
+  error(...args: LogArgs): void {
+    if (this.parent.isLevelEnabled('error')) this.real.error(...args);
+  }
+  warn(...args: LogArgs): void {
+    if (this.parent.isLevelEnabled('warn')) this.real.warn(...args);
+  }
+  info(...args: LogArgs): void {
+    if (this.parent.isLevelEnabled('info')) this.real.info(...args);
+  }
+  debug(...args: LogArgs): void {
+    if (this.parent.isLevelEnabled('debug')) this.real.debug(...args);
+  }
+  trace(...args: LogArgs): void {
+    if (this.parent.isLevelEnabled('trace')) this.real.trace(...args);
+  }
+  silent(): void {}
+}
+type LogArgs = [obj: unknown, msg?: string, ...args: unknown[]];
+
+/** Fastify's childLoggerFactory: a lazy child unless the route asks for its own level or serializers. */
+export function lazyRequestLogger(logger: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions): FastifyBaseLogger {
+  if (opts.level !== undefined || opts.serializers !== undefined) return logger.child(bindings, opts);
+  return new RequestLogger(logger as unknown as Logger, bindings) as unknown as FastifyBaseLogger;
+}
+
+/**
+ * The access log: one line per answered request with the request id, method, route pattern, URL (any key
+ * in it redacted), status, duration, the key id of a /v1 call (never the secret) and the client address.
+ * The line is pino's own format (level, time, the logger's pid and hostname, msg) written straight to the
+ * logger's destination: building it as one string costs a fraction of pino's generic object walk, and it
+ * runs on every request. A callback onResponse hook: no promise, and no per-request logger.
+ */
+export function accessLog(logger: Logger) {
+  const stream = (logger as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym];
+  const bindings = (logger as unknown as Record<symbol, string>)[pino.symbols.chindingsSym];
+  const level = logger.levels.values.info;
+  return function logRequest(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+    if (logger.isLevelEnabled('info')) {
+      const route = request.routeOptions.url;
+      const key = request.apiKey?.id;
+      stream.write(
+        `{"level":${level},"time":${Date.now()}${bindings},"reqId":"${request.id}","method":"${request.method}"` +
+          (route === undefined ? '' : `,"route":${JSON.stringify(route)}`) +
+          `,"url":${JSON.stringify(redactSecrets(request.url))},"status":${reply.statusCode},"ms":${Math.round(reply.elapsedTime * 10) / 10}` +
+          (key === undefined ? '' : `,"key":"${key}"`) +
+          `,"ip":${JSON.stringify(request.ip)},"msg":"request"}\n`,
+      );
+    }
+    done();
+  };
+}

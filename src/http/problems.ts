@@ -40,7 +40,7 @@ export function toAppError(err: FastifyError | AppError | Error, request: Fastif
   const fe = err as FastifyError & { validation?: Parameters<typeof fieldErrors>[0] };
   if (fe.validation) return invalid(fieldErrors(fe.validation));
   const mapped = fe.code ? BY_FASTIFY_CODE[fe.code] : undefined;
-  if (mapped === 'payload_too_large') return new AppError(mapped, 'The request body is too large.', [{ path: request.isMultipart() ? 'file' : 'body', message: 'is too large' }]);
+  if (mapped === 'payload_too_large') return new AppError(mapped, 'The request body is too large.', [{ path: request.headers['content-type']?.startsWith('multipart/') ? 'file' : 'body', message: 'is too large' }]);
   if (mapped === 'unsupported_media_type') return new AppError(mapped, `Content-Type ${request.headers['content-type'] ?? '(none)'} is not accepted here.`);
   if (mapped) return new AppError(mapped, 'The request body is not valid JSON.', [{ path: 'body', message: 'must be valid JSON' }]);
   // busboy (multipart) reports a truncated or malformed body as a plain Error without a code.

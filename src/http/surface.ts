@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyPluginCallback, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { AppError } from '../kernel/errors.js';
 import { sendProblem } from './problems.js';
 import { securityHeaders } from './security-headers.js';
@@ -15,6 +15,8 @@ export interface Surface {
   onRoute?: (route: RouteOptions) => void;
   /** Runs before the 404 answer of an unknown path (e.g. /v1 authenticates first: no probing for routes without a key). */
   notFoundGate?: Hook;
+  /** Plugins that apply to this surface only (fastify-plugin wrapped ones, e.g. @fastify/cookie), registered first. */
+  plugins?: ReadonlyArray<FastifyPluginCallback | FastifyPluginAsync>;
   /** The surface's route plugins, paths relative to the prefix. Adding a route plugin is one line here. */
   routes: ReadonlyArray<FastifyPluginAsync<never> | FastifyPluginAsync>;
 }
@@ -30,6 +32,7 @@ export function notFound(request: FastifyRequest, reply: FastifyReply): FastifyR
  */
 export function surface(s: Surface): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
+    for (const plugin of s.plugins ?? []) await app.register(plugin);
     app.addHook('onRequest', securityHeaders(s.headers));
     if (s.gate) app.addHook('onRequest', s.gate);
     if (s.onRoute) app.addHook('onRoute', s.onRoute);

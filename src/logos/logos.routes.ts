@@ -1,3 +1,4 @@
+import fastifyMultipart from '@fastify/multipart';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError, invalid } from '../kernel/errors.js';
 import { problems } from '../http/schemas.js';
@@ -7,6 +8,8 @@ import { MAX_LOGO_BYTES, type LogosService } from './logos.service.js';
 export function logosAdminRoutes(deps: { logos: LogosService }): FastifyPluginAsyncTypebox {
   const { logos } = deps;
   return async (app) => {
+    // Multipart is parsed on this route only: the plugin's three hooks would otherwise run on every request.
+    await app.register(fastifyMultipart, { limits: { fileSize: MAX_LOGO_BYTES, files: 1, fields: 10, parts: 11, headerPairs: 100 } });
     app.post(
       '/logos',
       {
