@@ -73,6 +73,10 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandler(app);
+  // Declared up front, so a request object keeps one shape (set later by the gates: no hidden-class change per request).
+  app.decorateRequest('apiKey', null as never);
+  app.decorateRequest('staff', null as never);
+  app.decorateRequest('staffSession', null as never);
   // Before any route is registered: every route gets its response counter for /metrics.
   app.addHook('onRoute', countResponsesByRoute(deps.metrics));
   app.setValidatorCompiler(validatorCompiler());
