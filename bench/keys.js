@@ -1,52 +1,58 @@
-// Key verification benchmarks (issue 2): (a) /v1/me vs /health throughput on one server, (b) in-process
-// verifications/s, (c) p99 latency of /v1/me.
+// Key verification benchmarks: /v1/me against its floor (and with logs silent, and the limiter off), p99 of
+// /v1/me at 2,000 requests/s, and in-process verifications/s.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { load, opsPerSecond, ROOT, startServer } from './lib.js';
+import { alternate, load, opsPerSecond, ROOT, startFloor, startServer } from './lib.js';
 
 const dist = (p) => import(path.join(ROOT, 'dist', p));
 
+/** Response headers the floor must send too: the contract's security, rate-limit and request-id headers. */
+const CONTRACT_HEADERS = /^(content-security-policy|cross-origin-|permissions-policy|referrer-policy|x-content-type-options|x-frame-options|strict-transport-security|ratelimit-|x-request-id)/;
+
 /**
- * (a) and (c): authenticated /v1/me against /health on the same server in the same run, 50 connections.
- * Short rounds alternate so that load from anything else on the machine hits both sides alike; the
- * ratio reported is the median of the rounds. p99 is reported saturated (50 connections, as fast as the
- * server answers) and at a steady 2,000 requests/s (the latency a caller sees when the node is not overloaded).
+ * /v1/me against its floor, side by side in one run, 50 connections, alternating rounds:
+ * - product: the default configuration (logs at info, in-process rate limiter on), a cached key;
+ * - product with LOG_LEVEL=silent, and product with the limiter's counting off (bench/nolimit-server.js);
+ * - floor (bench/floor-server.js): bare Fastify, no logger, SHA-256 of the key and one Map look-up, the same
+ *   body. It also sends the same contract headers (security headers, RateLimit-*, X-Request-Id) as constant
+ *   strings: without them the floor does less than the contract requires (they cost a bare server ~15 %).
+ * p99 is also measured at a steady 2,000 requests/s (the latency a caller sees when the node is not overloaded).
  */
 export async function httpBench({ rounds = 4, seconds = 4 } = {}) {
-  const server = await startServer();
+  const product = await startServer({ LOG_LEVEL: 'info' });
+  const servers = [product];
   try {
-    const created = JSON.parse(server.flow(['keys', 'create', '--env', 'demo', '--reference', 'bench', '--purpose', 'flow_api', '--expires', isoDaysAhead(30), '--json']));
-    const auth = { authorization: `Bearer ${created.key}` };
-    await load(`${server.base}/health`, { duration: 2 }); // warm-up
-    await load(`${server.base}/v1/me`, { duration: 2, headers: auth });
-    const ratios = [];
-    let health = 0;
-    let me = 0;
-    let p99 = 0;
-    let errors = 0;
-    for (let i = 0; i < rounds; i++) {
-      const h = await load(`${server.base}/health`, { duration: seconds });
-      const m = await load(`${server.base}/v1/me`, { duration: seconds, headers: auth });
-      ratios.push(m.rps / h.rps);
-      health += h.rps;
-      me += m.rps;
-      p99 = Math.max(p99, m.p99);
-      errors += h.errors + h.non2xx + m.errors + m.non2xx;
-    }
-    const steady = await load(`${server.base}/v1/me`, { duration: 5, connections: 10, headers: auth, overallRate: 2000 });
-    ratios.sort((a, b) => a - b);
+    const created = JSON.parse(product.flow(['keys', 'create', '--env', 'demo', '--reference', 'bench', '--purpose', 'flow_api', '--expires', isoDaysAhead(30), '--json']));
+    const headers = { authorization: `Bearer ${created.key}` };
+    const first = await fetch(`${product.base}/v1/me`, { headers });
+    const body = await first.text();
+    const floorHeaders = Object.fromEntries([...first.headers].filter(([k]) => CONTRACT_HEADERS.test(k)));
+    const silent = await startServer({ LOG_LEVEL: 'silent', FLOW_DATA_DIR: product.dataDir });
+    servers.push(silent);
+    const noLimit = await startServer({ LOG_LEVEL: 'info', FLOW_DATA_DIR: product.dataDir }, [], 'bench/nolimit-server.js');
+    servers.push(noLimit);
+    const floor = await startFloor({ kind: 'me', key: created.key, body, headers: floorHeaders });
+    servers.push(floor);
+    const at = (s) => ({ url: `${s.base}/v1/me`, headers, pid: s.pid ?? s.child.pid });
+    const run = await alternate({ product: at(product), silent: at(silent), noLimit: at(noLimit), floor: at(floor) }, { rounds, seconds });
+    const steady = await load(`${product.base}/v1/me`, { duration: 5, connections: 10, headers, overallRate: 2000 });
+    const vsFloor = run.ratio('product', 'floor');
     return {
-      healthRps: Math.round(health / rounds),
-      meRps: Math.round(me / rounds),
-      ratio: round((ratios[Math.floor((rounds - 1) / 2)] + ratios[Math.ceil((rounds - 1) / 2)]) / 2),
-      ratios: ratios.map(round),
-      meP99MsSaturated50Connections: p99,
+      productRps: run.summary.product.rps,
+      floorRps: run.summary.floor.rps,
+      ratio: vsFloor.ratio,
+      ratios: vsFloor.rounds,
+      silentVsFloor: run.ratio('silent', 'floor').ratio,
+      limiterOnVsOff: run.ratio('product', 'noLimit').ratio,
+      serverCpuUsPerRequest: Object.fromEntries(Object.entries(run.summary).map(([k, v]) => [k, v.cpuUsPerRequest])),
+      meP99MsSaturated50Connections: run.summary.product.p99Ms,
       meP99MsAt2000PerSecond: steady.p99,
-      errors: errors + steady.errors + steady.non2xx,
+      steadyRps: Math.round(steady.rps),
+      errors: Object.values(run.summary).reduce((a, v) => a + v.errors, 0) + steady.errors + steady.non2xx,
     };
   } finally {
-    await server.stop();
+    for (const s of servers.reverse()) await s.stop();
   }
 }
 

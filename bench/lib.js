@@ -23,8 +23,8 @@ export function freePort() {
   });
 }
 
-/** Starts `node dist/server.js` with its own data dir; resolves when /health answers. */
-export async function startServer(extraEnv = {}, nodeArgs = []) {
+/** Starts `node dist/server.js` (or `script`, relative to the root) with its own data dir; resolves when /health answers. */
+export async function startServer(extraEnv = {}, nodeArgs = [], script = 'dist/server.js') {
   const port = await freePort();
   const dataDir = extraEnv.FLOW_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'flow-bench-'));
   const env = {
@@ -40,7 +40,7 @@ export async function startServer(extraEnv = {}, nodeArgs = []) {
     NODE_ENV: 'production',
     ...extraEnv,
   };
-  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'dist/server.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, script)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const base = `http://127.0.0.1:${port}`;
   // Up to 60 s: on a loaded shared machine a start can take well over 10 s. Fail loudly rather than bench a dead server.
   let exited = null;
@@ -132,6 +132,7 @@ export async function startFloor(spec, nodeArgs = []) {
   });
   return {
     base: JSON.parse(line).base,
+    pid: child.pid,
     async stop() {
       child.stdin.end();
       await new Promise((r) => child.once('exit', r));
@@ -140,35 +141,54 @@ export async function startFloor(spec, nodeArgs = []) {
   };
 }
 
-/**
- * Alternating rounds of `a` and `b` (autocannon options each: { url, headers }), so load from anything else
- * on the machine hits both alike. Returns each side's mean rps, the median ratio a ÷ b, every ratio, and errors.
- */
-export async function sideBySide(a, b, { rounds = 4, seconds = 4, connections = 50, warmup = 2 } = {}) {
-  await load(a.url, { duration: warmup, connections, headers: a.headers });
-  await load(b.url, { duration: warmup, connections, headers: b.headers });
-  const ratios = [];
-  let aSum = 0;
-  let bSum = 0;
-  let aP99 = 0;
-  let errors = 0;
-  for (let i = 0; i < rounds; i++) {
-    const ra = await load(a.url, { duration: seconds, connections, headers: a.headers });
-    const rb = await load(b.url, { duration: seconds, connections, headers: b.headers });
-    ratios.push(ra.rps / rb.rps);
-    aSum += ra.rps;
-    bSum += rb.rps;
-    aP99 = Math.max(aP99, ra.p99);
-    errors += ra.errors + ra.non2xx + rb.errors + rb.non2xx;
+/** CPU time (ms) a process has used so far, from /proc (Linux); undefined elsewhere. */
+export function cpuMs(pid) {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in clock ticks of 1/100 s
+  } catch {
+    return undefined;
   }
-  ratios.sort((x, y) => x - y);
-  const r3 = (x) => Math.round(x * 1000) / 1000;
+}
+
+const r3 = (x) => Math.round(x * 1000) / 1000;
+const median = (xs) => {
+  const s = [...xs].sort((x, y) => x - y);
+  return (s[Math.floor((s.length - 1) / 2)] + s[Math.ceil((s.length - 1) / 2)]) / 2;
+};
+
+/**
+ * Loads each target in turn, round after round (alternating short rounds, so load from anything else on the
+ * machine hits every side alike). `targets`: { name: { url, headers?, pid? } }. Returns, per target, its mean
+ * rps, worst p99, errors and (with a pid) the server's CPU µs per request; `ratio(a, b)` is the median over
+ * rounds of a's rps ÷ b's rps in the same round.
+ */
+export async function alternate(targets, { rounds = 4, seconds = 4, connections = 50, warmup = 2 } = {}) {
+  const names = Object.keys(targets);
+  for (const n of names) await load(targets[n].url, { duration: warmup, connections, headers: targets[n].headers });
+  const runs = Object.fromEntries(names.map((n) => [n, []]));
+  for (let i = 0; i < rounds; i++) {
+    for (const n of names) {
+      const t = targets[n];
+      const before = t.pid ? cpuMs(t.pid) : undefined;
+      const r = await load(t.url, { duration: seconds, connections, headers: t.headers });
+      const after = t.pid ? cpuMs(t.pid) : undefined;
+      runs[n].push({ ...r, cpuUsPerRequest: before === undefined || after === undefined ? undefined : ((after - before) * 1000) / (r.rps * seconds) });
+    }
+  }
+  const summary = Object.fromEntries(
+    names.map((n) => {
+      const rs = runs[n];
+      const cpu = rs.map((r) => r.cpuUsPerRequest).filter((x) => x !== undefined);
+      return [n, { rps: Math.round(rs.reduce((a, r) => a + r.rps, 0) / rounds), p99Ms: Math.max(...rs.map((r) => r.p99)), errors: rs.reduce((a, r) => a + r.errors + r.non2xx, 0), cpuUsPerRequest: cpu.length ? Math.round(median(cpu) * 10) / 10 : undefined }];
+    }),
+  );
   return {
-    aRps: Math.round(aSum / rounds),
-    bRps: Math.round(bSum / rounds),
-    ratio: r3((ratios[Math.floor((rounds - 1) / 2)] + ratios[Math.ceil((rounds - 1) / 2)]) / 2),
-    ratios: ratios.map(r3),
-    aP99Ms: aP99,
-    errors,
+    summary,
+    /** Median over rounds of a ÷ b, and every round's ratio. */
+    ratio(a, b) {
+      const each = runs[a].map((r, i) => r.rps / runs[b][i].rps);
+      return { ratio: r3(median(each)), rounds: each.map(r3) };
+    },
   };
 }

@@ -38,7 +38,7 @@ const expires = () => new Date(Date.now() + 300 * 86_400_000).toISOString().slic
 
 async function startNoLimitServer(env) {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'bench/multinode-nolimit-server.js')], {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bench/nolimit-server.js')], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

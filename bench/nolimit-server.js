@@ -1,6 +1,6 @@
 // A bench-only server: the production app and configuration with the rate limiter's counting replaced by
 // a constant "allowed" answer, to measure what the limiter costs (no production toggle exists for this).
-// Usage: PORT=… DATABASE_URL=… REDIS_URL=… node bench/multinode-nolimit-server.js
+// Usage: PORT=… [DATABASE_URL=… REDIS_URL=…] node bench/nolimit-server.js (the in-process limiter without them)
 import path from 'node:path';
 import { ROOT } from './lib.js';
 
@@ -13,7 +13,8 @@ const config = loadConfig();
 const deps = await createDeps(config);
 const real = deps.shared;
 // Only the per-request counting is replaced; pub/sub, ping and the rest stay real.
-const allowed = async (_bucket, limit) => ({ allowed: true, limit, remaining: limit, resetSeconds: 60 });
+// Synchronous, as the in-process limiter answers: "off" must not add a promise the real one does not.
+const allowed = (_bucket, limit) => ({ allowed: true, limit, remaining: limit, resetSeconds: 60 });
 deps.shared = { ...real, hit: allowed, peek: allowed };
 const app = await buildApp(deps);
 await deps.scheduler.start();
