@@ -14,7 +14,8 @@ import { clientErrorHandler, installErrorHandler, sendProblem } from './http/pro
 import { ProblemSchema } from './http/schemas.js';
 import { securityHeaders, securityHeadersFor } from './http/security-headers.js';
 import { notFound, surface } from './http/surface.js';
-import { accessLog, lazyRequestLogger } from './http/logging.js';
+import { lazyRequestLogger } from './http/logging.js';
+import { observeResponses } from './http/observe.js';
 import { validatorCompiler } from './http/validation.js';
 import { keysAdminRoutes } from './keys/keys.admin.routes.js';
 import { KeyViewSchema } from './keys/keys.schemas.js';
@@ -22,7 +23,6 @@ import { meRoutes } from './keys/me.routes.js';
 import { logoFileRoutes, logosAdminRoutes } from './logos/logos.routes.js';
 import { expiryRoutes } from './expiry/expiry.routes.js';
 import { leakedRoutes } from './keys/leaked.routes.js';
-import { countResponsesByRoute } from './metrics/metrics.js';
 import { metricsRoutes } from './metrics/metrics.routes.js';
 import { sessionRoutes } from './staff/session.routes.js';
 import { publicApiRoutes } from './public-api/public-api.routes.js';
@@ -77,8 +77,8 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   app.decorateRequest('apiKey', null as never);
   app.decorateRequest('staff', null as never);
   app.decorateRequest('staffSession', null as never);
-  // Before any route is registered: every route gets its response counter for /metrics.
-  app.addHook('onRoute', countResponsesByRoute(deps.metrics));
+  // Before any route is registered: every route gets its response counter for /metrics and its access line.
+  observeResponses(app, deps);
   app.setValidatorCompiler(validatorCompiler());
   // JSON only unless a route registers its own parser (e.g. CSV imports): text/plain bodies answer 415.
   app.removeContentTypeParser('text/plain');
@@ -94,12 +94,6 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     reply.header('X-Request-Id', request.id);
     done();
   });
-  app.addHook('onResponse', (request, reply, done) => {
-    // Matched routes are counted by their own hook (countResponsesByRoute); this counts the rest as one series.
-    if (request.is404) deps.metrics.http(request.method, undefined, reply.statusCode);
-    done();
-  });
-  app.addHook('onResponse', accessLog(deps.logger));
 
   // The three HTTP surfaces, each encapsulated with its own gate, headers and not-found answer. A new route
   // plugin of a surface is one line in its `routes`.

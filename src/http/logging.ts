@@ -80,10 +80,9 @@ export function lazyRequestLogger(logger: FastifyBaseLogger, bindings: Bindings,
  * The line is pino's own format (level, time, the logger's pid and hostname, msg) built as one string (a
  * fraction of the cost of pino's generic object walk) and handed to the logger's destination once per turn
  * of the event loop with every line of that turn: under load that is one write for dozens of requests
- * rather than one each; when idle, a line still leaves within the turn. A callback onResponse hook: no
- * promise, and no per-request logger.
+ * rather than one each; when idle, a line still leaves within the turn.
  */
-export function accessLog(logger: Logger) {
+export function accessLog(logger: Logger): (request: FastifyRequest, reply: FastifyReply, route: string | undefined) => void {
   const stream = (logger as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym];
   const bindings = (logger as unknown as Record<symbol, string>)[pino.symbols.chindingsSym];
   const level = logger.levels.values.info;
@@ -93,18 +92,15 @@ export function accessLog(logger: Logger) {
     pending = '';
     stream.write(lines);
   };
-  return function logRequest(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
-    if (logger.isLevelEnabled('info')) {
-      const route = request.routeOptions.url;
-      const key = request.apiKey?.id;
-      if (pending === '') setImmediate(flush);
-      pending +=
-        `{"level":${level},"time":${Date.now()}${bindings},"reqId":"${request.id}","method":"${request.method}"` +
-          (route === undefined ? '' : `,"route":${JSON.stringify(route)}`) +
-          `,"url":${JSON.stringify(redactSecrets(request.url))},"status":${reply.statusCode},"ms":${Math.round(reply.elapsedTime * 10) / 10}` +
-          (key === undefined ? '' : `,"key":"${key}"`) +
-        `,"ip":${JSON.stringify(request.ip)},"msg":"request"}\n`;
-    }
-    done();
+  return (request, reply, route) => {
+    if (!logger.isLevelEnabled('info')) return;
+    const key = request.apiKey?.id;
+    if (pending === '') setImmediate(flush);
+    pending +=
+      `{"level":${level},"time":${Date.now()}${bindings},"reqId":"${request.id}","method":"${request.method}"` +
+      (route === undefined ? '' : `,"route":${JSON.stringify(route)}`) +
+      `,"url":${JSON.stringify(redactSecrets(request.url))},"status":${reply.statusCode},"ms":${Math.round(reply.elapsedTime * 10) / 10}` +
+      (key === undefined ? '' : `,"key":"${key}"`) +
+      `,"ip":${JSON.stringify(request.ip)},"msg":"request"}\n`;
   };
 }

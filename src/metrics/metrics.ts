@@ -160,26 +160,3 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     contentType: registry.contentType,
   };
 }
-
-interface RouteLike {
-  url: string;
-  onResponse?: unknown;
-}
-type Done = () => void;
-
-/**
- * An `onRoute` hook that gives each route its own onResponse counter, bound to the route pattern when the
- * route is registered: counting then reads nothing per request (request.routeOptions would build an object).
- * Requests that match no route are counted by the app's global onResponse hook (`request.is404`).
- */
-export function countResponsesByRoute(metrics: Pick<Metrics, 'http'>) {
-  return (route: RouteLike): void => {
-    const url = route.url;
-    const count = (request: { method: string }, reply: { statusCode: number }, done: Done) => {
-      metrics.http(request.method, url, reply.statusCode);
-      done();
-    };
-    const existing = route.onResponse;
-    route.onResponse = existing === undefined ? [count] : [...(Array.isArray(existing) ? existing : [existing]), count];
-  };
-}
