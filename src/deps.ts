@@ -61,9 +61,11 @@ const WEBHOOK_LOG_PURGE_MS = 24 * 3600_000;
 /** Builds every service from the configuration: the one place where parts are wired together. */
 export async function createDeps(config: Config, opts: DepsOptions = {}) {
   const clock = opts.clock ?? systemClock;
+  // Synchronous writes to stdout: the access log hands over one batch per turn of the event loop (see
+  // http/logging.ts), so a write per turn on this thread is cheaper than a thread-pool round trip per batch.
   const logger: Logger = pino(
     { level: config.logLevel, redact: { paths: LOG_REDACT, censor: '[redacted]' }, serializers: logSerializers },
-    (opts.logStream as pino.DestinationStream | undefined) ?? pino.destination({ fd: 1, sync: false }),
+    (opts.logStream as pino.DestinationStream | undefined) ?? pino.destination({ fd: 1, sync: true }),
   );
   const store = opts.store ?? openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrate(store);
