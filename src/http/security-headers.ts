@@ -1,12 +1,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+// Names in lower case, as Fastify keeps them: a mixed-case name is lower-cased into a new string on every
+// answer, and each such string must then be looked up in V8's string table to be used as a property name.
 const COMMON = {
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'X-Frame-Options': 'DENY',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-  'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), payment=()',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
 };
 const CSP = {
   /** JSON answers: nothing may load or frame them. */
@@ -23,8 +25,8 @@ export type HeaderPolicy = keyof typeof CSP | 'own';
 export function securityHeadersFor(policy: HeaderPolicy, secure: boolean): Record<string, string> {
   return {
     ...COMMON,
-    ...(policy === 'own' ? {} : { 'Content-Security-Policy': CSP[policy] }),
-    ...(secure ? { 'Strict-Transport-Security': 'max-age=63072000; includeSubDomains' } : {}),
+    ...(policy === 'own' ? {} : { 'content-security-policy': CSP[policy] }),
+    ...(secure ? { 'strict-transport-security': 'max-age=63072000; includeSubDomains' } : {}),
   };
 }
 

@@ -71,9 +71,10 @@ function authorizationRepeated(raw: string[]): boolean {
 }
 
 function rateHeaders(reply: FastifyReply, r: { limit: number; remaining: number; resetSeconds: number }): void {
-  reply.header('RateLimit-Limit', r.limit);
-  reply.header('RateLimit-Remaining', r.remaining);
-  reply.header('RateLimit-Reset', r.resetSeconds);
+  // Lower-case names: see http/security-headers.ts.
+  reply.header('ratelimit-limit', r.limit);
+  reply.header('ratelimit-remaining', r.remaining);
+  reply.header('ratelimit-reset', r.resetSeconds);
 }
 
 /**
