@@ -19,7 +19,7 @@ import { ROOT, sideBySide, startFloor, startServer } from './lib.js';
 const dist = (p) => import(path.join(ROOT, 'dist', p));
 
 /** Prepares a store with an environment, a site, a membership type and a themed key; returns the key. */
-export async function prepareStore(dataDir) {
+async function prepareStore(dataDir) {
   const [{ loadConfig }, { createDeps }, { SYSTEM_ACTOR }, sites, types] = await Promise.all([
     dist('config.js'),
     dist('deps.js'),

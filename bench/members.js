@@ -21,7 +21,7 @@ import { ROOT, sideBySide, startFloor, startServer } from './lib.js';
 const dist = (p) => import(path.join(ROOT, 'dist', p));
 
 /** Fills a store with an environment of `count` members (through the members service, in batches) and a read key. */
-export async function prepareStore(dataDir, count) {
+async function prepareStore(dataDir, count) {
   const [{ loadConfig }, { createDeps }, { SYSTEM_ACTOR }] = await Promise.all([dist('config.js'), dist('deps.js'), dist('audit/audit.service.js')]);
   const deps = await createDeps({ ...loadConfig({}), dataDir, databaseUrl: undefined, redisUrl: undefined, logLevel: 'silent' }, { usageFlushMs: 60_000 });
   try {
