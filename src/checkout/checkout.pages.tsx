@@ -14,7 +14,8 @@ import { compileTemplate, fillTemplate, spellsMarker, type PageTemplate } from '
 
 /*
  * The hosted checkout pages, rendered from React components by react-dom/server (text and attributes are
- * escaped by React, never by hand). The header, price line and main button are the components the console's
+ * escaped by React; the one exception is the checkout form, the page most viewed: React draws it once per
+ * shape and each request fills in its session's text with React's own escaping — page-template.ts). The header, price line and main button are the components the console's
  * preview renders too (checkout-components.tsx). The pages carry no scripts and no inline styles: the CSP
  * (checkout.pages.routes.ts) allows same-origin stylesheets only, and the theme arrives as a stylesheet file.
  */
