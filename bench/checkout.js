@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Checkout bench (issue 5): GET /checkout/<id> (the full hosted page: session read + HTML) requests/s ÷
-// /health requests/s, one real server process (dist/server.js) on loopback, same run, same connections.
+// Checkout bench (issues 5, 13): GET /checkout/<id> (the full hosted page: session read + HTML) requests/s ÷
+// the floor's (bench/floor-server.js `checkout`: bare Fastify sending the same HTML), both on loopback, same
+// run, same connections, alternating rounds.
 //
 //   standalone:  npm run build && node bench/checkout.js [--duration 8] [--connections 50]
-//                → prints one JSON line { bench, checkoutRps, healthRps, ratio (median of 4 alternating rounds), ... }
+//                → prints one JSON line { bench, checkoutRps, floorRps, ratio (median of 4 alternating rounds),
+//                  serverCpuUsPerPage, serverCpuUsPerHealth, ... }
 //   profile:     BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/checkout.js (flags for the server process)
 //   from run.js: import { checkoutBench } from './checkout.js'; const r = await checkoutBench({ duration: 8 });
 import fs from 'node:fs';
@@ -11,7 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { load, ROOT, startServer } from './lib.js';
+import autocannon from 'autocannon';
+import { ROOT, sideBySide, startFloor, startServer } from './lib.js';
 
 const dist = (p) => import(path.join(ROOT, 'dist', p));
 
@@ -43,11 +46,46 @@ async function prepareStore(dataDir) {
   }
 }
 
-/** Checkout page rps ÷ /health rps on one server in one run. */
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of 1/100 s). */
+function cpuSeconds(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The pid of this process's floor server (bench/floor-server.js), to measure its CPU too. */
+export function floorPid() {
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      if (Number(stat[1]) === process.pid && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('floor-server.js')) return Number(pid);
+    } catch {
+      /* gone */
+    }
+  }
+  throw new Error('no floor server running');
+}
+
+/**
+ * The server's CPU per request (µs) over exactly `amount` requests: robust to whatever else runs on the machine.
+ * (Shared with bench/members.js; a candidate for lib.js.)
+ */
+export async function cpuPerRequest(pid, url, { amount = 20000, connections = 50, headers = {} } = {}) {
+  const before = cpuSeconds(pid);
+  const r = await autocannon({ url, amount, connections, headers, pipelining: 1 });
+  const cpu = cpuSeconds(pid) - before;
+  if (r.non2xx + r.errors + r.timeouts > 0) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
+  return Math.round((cpu / r.requests.total) * 1e6 * 10) / 10;
+}
+
+/**
+ * Checkout page rps ÷ the floor's (bare Fastify sending the same HTML), side by side in one run; plus the
+ * product server's CPU per page, which the other processes on the machine do not change.
+ */
 export async function checkoutBench({ duration = 8, connections = 50 } = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flow-bench-checkout-'));
   const { key, siteId, typeId } = await prepareStore(dataDir);
   const server = await startServer({ FLOW_DATA_DIR: dataDir }, process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []);
+  let floor;
   try {
     const res = await fetch(`${server.base}/v1/checkout/sessions`, {
       method: 'POST',
@@ -55,41 +93,34 @@ export async function checkoutBench({ duration = 8, connections = 50 } = {}) {
       body: JSON.stringify({ membershipTypeId: typeId, siteId, customer: { firstName: 'Bench', lastName: 'Mark', email: 'bench@example.com' }, successUrl: 'https://app.example.com/ok', cancelUrl: 'https://app.example.com/no' }),
     });
     if (res.status !== 201) throw new Error(`could not create a checkout session: ${res.status} ${await res.text()}`);
-    const page = `${server.base}/checkout/${(await res.json()).id}`;
-    await load(`${server.base}/health`, { duration: 2, connections }); // warm-up
-    await load(page, { duration: 2, connections });
-    // Alternate short rounds so load from anything else on the machine hits both sides alike; report the median ratio.
+    const id = (await res.json()).id;
+    const page = `${server.base}/checkout/${id}`;
+    const first = await fetch(page);
+    if (first.status !== 200) throw new Error(`the checkout page answered ${first.status}`);
+    const html = await first.text();
+    floor = await startFloor({ kind: 'checkout', html });
     const rounds = 4;
-    const each = Math.max(2, Math.round(duration / rounds));
-    const ratios = [];
-    let healthSum = 0;
-    let checkoutSum = 0;
-    let p99 = 0;
-    let errors = 0;
-    for (let i = 0; i < rounds; i++) {
-      const health = await load(`${server.base}/health`, { duration: each, connections });
-      const checkout = await load(page, { duration: each, connections });
-      ratios.push(checkout.rps / health.rps);
-      healthSum += health.rps;
-      checkoutSum += checkout.rps;
-      p99 = Math.max(p99, checkout.p99);
-      errors += health.errors + health.non2xx + checkout.errors + checkout.non2xx;
-    }
-    ratios.sort((a, b) => a - b);
-    const median = (ratios[1] + ratios[2]) / 2;
+    const seconds = Math.max(2, Math.round(duration / rounds));
+    const r = await sideBySide({ url: page }, { url: `${floor.base}/checkout/${id}` }, { rounds, seconds, connections });
     return {
-      bench: 'checkout_page_vs_health',
-      checkoutRps: Math.round(checkoutSum / rounds),
-      healthRps: Math.round(healthSum / rounds),
-      ratio: Math.round(median * 1000) / 1000,
-      ratios: ratios.map((r) => Math.round(r * 1000) / 1000),
-      checkoutP99Ms: p99,
+      bench: 'checkout_page_vs_floor',
+      checkoutRps: r.aRps,
+      floorRps: r.bRps,
+      ratio: r.ratio,
+      ratios: r.ratios,
+      // The product server's own CPU: the page, and /health for the per-request framework cost every route pays.
+      serverCpuUsPerPage: await cpuPerRequest(server.child.pid, page, { connections }),
+      serverCpuUsPerHealth: await cpuPerRequest(server.child.pid, `${server.base}/health`, { connections }),
+      floorCpuUsPerPage: await cpuPerRequest(floorPid(), `${floor.base}/checkout/${id}`, { connections }),
+      checkoutP99Ms: r.aP99Ms,
+      htmlBytes: Buffer.byteLength(html),
       connections,
-      secondsPerRound: each,
+      secondsPerRound: seconds,
       rounds,
-      errors,
+      errors: r.errors,
     };
   } finally {
+    await floor?.stop();
     await server.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }

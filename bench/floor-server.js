@@ -5,8 +5,8 @@
 //
 // spec.kind:
 //   me        GET /v1/me: SHA-256 of the presented key, one Map look-up, the same body (spec.key, spec.body)
-//   members   GET /v1/members: one prepared SELECT of 100 rows from the product's SQLite file, JSON.stringify
-//             (spec.dbFile, spec.environmentId)
+//   members   GET /v1/members?limit=100: one prepared SELECT from the product's SQLite file, the rows as the API
+//             shows them (the same body), JSON.stringify (spec.dbFile, spec.environmentId)
 //   checkout  GET /checkout/:id: the same HTML, sent as it is (spec.html)
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -26,12 +26,34 @@ if (spec.kind === 'me') {
     return reply.type('application/json; charset=utf-8').send(body);
   });
 } else if (spec.kind === 'members') {
+  // The product's body, byte for byte: the API's field names and order, the address nested, the external
+  // references parsed, and the next page's cursor (so 101 rows are read, as the product does to know there is one);
+  // only the columns the body shows.
   const { default: Database } = await import('better-sqlite3');
   const db = new Database(spec.dbFile, { readonly: true });
-  const page = db.prepare('SELECT * FROM members WHERE environment_id = ? ORDER BY created_at, id LIMIT 100');
+  const columns = 'id, member_number, first_name, last_name, email, date_of_birth, phone, address_line1, address_line2, town, postcode, home_site_id, marketing_opt_in, external_refs, created_at, updated_at';
+  const page = db.prepare(`SELECT ${columns} FROM members WHERE environment_id = ? ORDER BY created_at, id LIMIT 101`);
+  const view = (r) => ({
+    id: r.id,
+    memberNumber: r.member_number,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    email: r.email,
+    dateOfBirth: r.date_of_birth,
+    phone: r.phone,
+    address: { line1: r.address_line1, line2: r.address_line2, town: r.town, postcode: r.postcode },
+    homeSiteId: r.home_site_id,
+    marketingOptIn: r.marketing_opt_in === 1,
+    externalRefs: JSON.parse(r.external_refs),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  });
   app.get('/v1/members', (_request, reply) => {
     const rows = page.all(spec.environmentId);
-    return reply.type('application/json; charset=utf-8').send(JSON.stringify({ data: rows }));
+    const data = rows.slice(0, 100).map(view);
+    const last = data[data.length - 1];
+    const nextCursor = rows.length > 100 ? Buffer.from(JSON.stringify({ c: last.createdAt, i: last.id })).toString('base64url') : null;
+    return reply.type('application/json; charset=utf-8').send(JSON.stringify({ data, nextCursor }));
   });
 } else if (spec.kind === 'checkout') {
   app.get('/checkout/:id', (_request, reply) => reply.type('text/html; charset=utf-8').send(spec.html));

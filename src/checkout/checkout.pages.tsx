@@ -9,10 +9,13 @@ import type { CheckoutSessionRow, PaymentRow } from './checkout.repository.js';
 import type { PageModel } from './checkout.service.js';
 import { withSessionId } from './redirect-urls.js';
 import { checkoutTheme, type CheckoutTheme } from './theme.js';
+import { boundedCache } from './bounded-cache.js';
+import { compileTemplate, fillTemplate, spellsMarker, type PageTemplate } from './page-template.js';
 
 /*
  * The hosted checkout pages, rendered from React components by react-dom/server (text and attributes are
- * escaped by React, never by hand). The header, price line and main button are the components the console's
+ * escaped by React; the one exception is the checkout form, the page most viewed: React draws it once per
+ * shape and each request fills in its session's text with React's own escaping — page-template.ts). The header, price line and main button are the components the console's
  * preview renders too (checkout-components.tsx). The pages carry no scripts and no inline styles: the CSP
  * (checkout.pages.routes.ts) allows same-origin stylesheets only, and the theme arrives as a stylesheet file.
  */
@@ -278,9 +281,56 @@ function CheckoutForm({ model: m, values, errors, alert }: { model: PageModel; v
   );
 }
 
-/** The checkout form: what is bought, the customer's details, terms, payment, and a way back. */
-export function renderCheckoutPage(m: PageModel, values: FormFields, errors: FormErrors, alert?: string): string {
+/** The checkout form drawn by React itself (a refused submit; and what every template must equal). */
+export function renderForm(m: PageModel, values: FormFields, errors: FormErrors, alert?: string): string {
   return page(`Checkout – ${m.session.operatorName}`, m.session, <CheckoutForm model={m} values={values} errors={errors} alert={alert} />);
+}
+
+/** The form's text fields a customer types into (shown again as typed); the card and account numbers never are. */
+const TYPED = ['firstName', 'lastName', 'email', 'phone', 'dateOfBirth', 'cardExpiry', 'accountHolder'] as const;
+/** The boxes and the payment method: which are ticked changes the markup, so they are part of a form's shape. */
+const TICKED = ['marketingOptIn', 'terms', 'ddConfirm'] as const;
+
+/** What a form page's markup depends on besides its slots: the key's theme and operator, the item, the ticks. */
+function formShape(m: PageModel, values: FormFields): string {
+  const s = m.session;
+  return JSON.stringify([s.operatorName, s.logoSha256, s.primaryColour, s.secondaryColour, s.amountPence, s.currency, m.item, m.methods, m.member !== null, values.method, ...TICKED.map((f) => values[f])]);
+}
+
+/** The form's per-session text, in slot order: the session id, its CSRF token, the typed fields, the named member. */
+function formSlots(m: PageModel, values: FormFields): string[] {
+  return [m.session.id, m.session.csrfToken, ...TYPED.map((f) => values[f] ?? ''), m.member?.firstName ?? '', m.member?.lastName ?? '', m.member?.memberNumber ?? ''];
+}
+
+/** The form of a shape drawn by React with markers for slots (see formSlots). */
+function compileForm(m: PageModel, values: FormFields): PageTemplate {
+  const s = m.session;
+  return compileTemplate(TYPED.length + 5, ([id, csrf, ...rest]) => {
+    const typed = rest.slice(0, TYPED.length);
+    const [first, last, number] = rest.slice(TYPED.length);
+    // Only what the shape holds: a session field the form started to use without being in formShape would
+    // render empty here (and fail the tests comparing templates with React), never leak into other sessions.
+    const session = { id, csrfToken: csrf, operatorName: s.operatorName, logoSha256: s.logoSha256, primaryColour: s.primaryColour, secondaryColour: s.secondaryColour, amountPence: s.amountPence, currency: s.currency };
+    const shapeValues: FormFields = { method: values.method, ...Object.fromEntries(TICKED.map((f) => [f, values[f]])), ...Object.fromEntries(TYPED.map((f, i) => [f, typed[i]])) };
+    const model: PageModel = { session: session as CheckoutSessionRow, item: m.item, methods: m.methods, member: m.member && { firstName: first, lastName: last, memberNumber: number } };
+    return renderForm(model, shapeValues, {});
+  });
+}
+
+/**
+ * Form templates by shape. A shape is a key's theme and operator with one item at one price (and which boxes
+ * are ticked), so a few hundred cover every live checkout; a changed theme, name or price is another shape.
+ */
+const FORMS = boundedCache<PageTemplate>(500);
+
+/** The checkout form: what is bought, the customer's details, terms, payment, and a way back (as UTF-8). */
+export function renderCheckoutPage(m: PageModel, values: FormFields, errors: FormErrors, alert?: string): Buffer {
+  // A refused submit (errors, an alert) is drawn as it is; the form as first shown comes from its shape's template.
+  if (alert === undefined && Object.keys(errors).length === 0) {
+    const shape = formShape(m, values);
+    if (!spellsMarker(shape)) return fillTemplate(FORMS.get(shape, () => compileForm(m, values)), formSlots(m, values));
+  }
+  return Buffer.from(renderForm(m, values, errors, alert), 'utf8');
 }
 
 /** The test provider's confirmation step (what 3-D Secure looks like in test mode). */

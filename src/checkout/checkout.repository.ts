@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import type { CheckoutSessionsTable, Database, PaymentsTable } from '../db/schema.js';
 
 /** A stored checkout session (snake_case columns stay in this file). */
@@ -114,8 +114,13 @@ function toPayment(r: PaymentsTable): PaymentRow {
   };
 }
 
+type WithIssuerRow = CheckoutSessionsTable & { key_id: string | null; key_revoked_at: string | null; env_active: number | null };
+
 /** SQL for checkout sessions and payments. State changes are compare-and-set on (status, attempt). */
 export function createCheckoutRepository(db: Kysely<Database>) {
+  // The hosted page's query, compiled on first use and then run with its one bound value (the session id):
+  // building and compiling Kysely's query tree cost more than running the query.
+  let withIssuer: CompiledQuery<WithIssuerRow> | undefined;
   return {
     async insert(s: CheckoutSessionRow): Promise<void> {
       await db
@@ -168,14 +173,15 @@ export function createCheckoutRepository(db: Kysely<Database>) {
     },
     /** A session with whether its issuer is still active (the key not revoked, the environment active): one query for the page. */
     async findWithIssuer(id: string): Promise<{ session: CheckoutSessionRow; issuerActive: boolean } | undefined> {
-      const r = await db
+      withIssuer ??= db
         .selectFrom('checkout_sessions as s')
         .leftJoin('api_keys as k', (j) => j.onRef('k.id', '=', 's.api_key_id').onRef('k.environment_id', '=', 's.environment_id'))
         .leftJoin('environments as e', 'e.id', 's.environment_id')
         .selectAll('s')
         .select(['k.id as key_id', 'k.revoked_at as key_revoked_at', 'e.active as env_active'])
-        .where('s.id', '=', id)
-        .executeTakeFirst();
+        .where('s.id', '=', '')
+        .compile();
+      const [r] = (await db.executeQuery<WithIssuerRow>({ ...withIssuer, parameters: [id] })).rows;
       if (!r) return undefined;
       const { key_id, key_revoked_at, env_active, ...row } = r;
       return { session: toSession(row), issuerActive: key_id !== null && key_revoked_at === null && Number(env_active) === 1 };

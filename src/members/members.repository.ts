@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely } from 'kysely';
+import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
 import { bulkInsert, chunks, isIn, onPostgres } from '../db/bulk.js';
 import { reserveSeq } from '../db/change-counter.js';
 import type { Database, MembersTable } from '../db/schema.js';
@@ -37,7 +37,7 @@ export interface Member {
   updatedAt: string;
 }
 
-function toMember(r: MembersTable): Member {
+function toMember(r: Omit<MembersTable, 'email_lower'>): Member {
   return {
     id: r.id,
     environmentId: r.environment_id,
@@ -111,8 +111,37 @@ export interface MemberListQuery {
   after?: { createdAt: string; id: string };
 }
 
+/** What a member is read from: every column but email_lower (an index of the email). */
+const READ_COLUMNS = MEMBER_COLUMNS.filter((c): c is Exclude<keyof MembersTable, 'email_lower'> => c !== 'email_lower');
+
+const STAND_IN = '\u0000value:';
+
+/**
+ * A query compiled once and then run with values: building and compiling Kysely's query tree cost more than a
+ * tenth of serving a page of members. `build` gets a stand-in for each named value (a string no value is), and
+ * every compiled parameter must be one, so each run binds exactly the values given, by name.
+ */
+function prepare<R>(build: (v: (name: string) => never) => Compilable<R>): (values: Record<string, unknown>) => CompiledQuery<R> {
+  const compiled = build((name) => (STAND_IN + name) as never).compile();
+  const names = compiled.parameters.map((p) => {
+    if (typeof p !== 'string' || !p.startsWith(STAND_IN)) throw new Error(`a prepared query has a literal parameter: ${compiled.sql}`);
+    return p.slice(STAND_IN.length);
+  });
+  return (values) => ({ ...compiled, parameters: names.map((n) => values[n]) });
+}
+
+/** The entry of `key`, made on first use. */
+function shaped<V>(map: Map<string, V>, key: string, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) map.set(key, (v = make()));
+  return v;
+}
+
 /** SQL for members and their external references. */
 export function createMembersRepository(db: Kysely<Database>) {
+  // The list's and the feed's queries by which filters they have (at most eight shapes each).
+  const listQueries = new Map<string, (values: Record<string, unknown>) => CompiledQuery<Omit<MembersTable, 'email_lower'>>>();
+  const feedQueries = new Map<string, (values: Record<string, unknown>) => CompiledQuery<Omit<MembersTable, 'email_lower'>>>();
   const repo = {
     /** Reserves `n` change numbers of this table's per-environment counter (in a transaction); returns the first. */
     nextSeq(environmentId: string, n = 1): Promise<number> {
@@ -248,26 +277,37 @@ export function createMembersRepository(db: Kysely<Database>) {
     },
     /** One page ordered by (created_at, id) after `after`; limit + 1 rows. */
     async list(environmentId: string, q: MemberListQuery): Promise<Member[]> {
-      let query = db.selectFrom('members').selectAll().where('environment_id', '=', environmentId);
-      if (q.email !== undefined) query = query.where('email_lower', '=', q.email.toLowerCase());
-      if (q.memberNumber !== undefined) query = query.where('member_number', '=', q.memberNumber);
-      const after = q.after;
-      if (after) {
-        query = query.where((eb) =>
-          eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]),
-        );
-      }
-      const rows = await query.orderBy('created_at').orderBy('id').limit(q.limit + 1).execute();
-      return rows.map(toMember);
+      const email = q.email !== undefined;
+      const number = q.memberNumber !== undefined;
+      const after = q.after !== undefined;
+      const query = shaped(listQueries, `${+email}${+number}${+after}`, () =>
+        prepare((v) => {
+          let query = db.selectFrom('members').select(READ_COLUMNS).where('environment_id', '=', v('environmentId'));
+          if (email) query = query.where('email_lower', '=', v('email'));
+          if (number) query = query.where('member_number', '=', v('memberNumber'));
+          if (after) query = query.where((eb) => eb.or([eb('created_at', '>', v('createdAt')), eb.and([eb('created_at', '=', v('createdAt')), eb('id', '>', v('id'))])]));
+          return query.orderBy('created_at').orderBy('id').limit(v('limit'));
+        }),
+      );
+      const values = { environmentId, email: q.email?.toLowerCase(), memberNumber: q.memberNumber, createdAt: q.after?.createdAt, id: q.after?.id, limit: q.limit + 1 };
+      return (await db.executeQuery(query(values))).rows.map(toMember);
     },
     /** The change feed: members updated at or after `updatedSince`, in change order after `afterSeq`; limit + 1 rows. */
     async listChanged(environmentId: string, q: { limit: number; updatedSince: string; afterSeq?: number; email?: string; memberNumber?: string }): Promise<Member[]> {
-      let query = db.selectFrom('members').selectAll().where('environment_id', '=', environmentId).where('updated_at', '>=', q.updatedSince);
-      if (q.email !== undefined) query = query.where('email_lower', '=', q.email.toLowerCase());
-      if (q.memberNumber !== undefined) query = query.where('member_number', '=', q.memberNumber);
-      if (q.afterSeq !== undefined) query = query.where('seq', '>', q.afterSeq);
-      const rows = await query.orderBy('seq').limit(q.limit + 1).execute();
-      return rows.map(toMember);
+      const email = q.email !== undefined;
+      const number = q.memberNumber !== undefined;
+      const after = q.afterSeq !== undefined;
+      const query = shaped(feedQueries, `${+email}${+number}${+after}`, () =>
+        prepare((v) => {
+          let query = db.selectFrom('members').select(READ_COLUMNS).where('environment_id', '=', v('environmentId')).where('updated_at', '>=', v('updatedSince'));
+          if (email) query = query.where('email_lower', '=', v('email'));
+          if (number) query = query.where('member_number', '=', v('memberNumber'));
+          if (after) query = query.where('seq', '>', v('afterSeq'));
+          return query.orderBy('seq').limit(v('limit'));
+        }),
+      );
+      const values = { environmentId, updatedSince: q.updatedSince, email: q.email?.toLowerCase(), memberNumber: q.memberNumber, afterSeq: q.afterSeq, limit: q.limit + 1 };
+      return (await db.executeQuery(query(values))).rows.map(toMember);
     },
     async count(environmentId: string): Promise<number> {
       const r = await db.selectFrom('members').select((eb) => eb.fn.countAll().as('n')).where('environment_id', '=', environmentId).executeTakeFirstOrThrow();
