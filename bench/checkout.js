@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Checkout bench (issues 5, 13): GET /checkout/<id> (the full hosted page: session read + HTML) requests/s ÷
-// the floor's (bench/floor-server.js `checkout`: bare Fastify sending the same HTML), both on loopback, same
+// the floor's (bench/floor-server.js `checkout`: bare Fastify reading the session and sending the same HTML), both on loopback, same
 // run, same connections, alternating rounds.
 //
 //   standalone:  npm run build && node bench/checkout.js [--duration 8] [--connections 50]
@@ -78,7 +78,8 @@ export async function cpuPerRequest(pid, url, { amount = 20000, connections = 50
 }
 
 /**
- * Checkout page rps ÷ the floor's (bare Fastify sending the same HTML), side by side in one run; plus the
+ * Checkout page rps ÷ the floor's (bare Fastify reading the session with one prepared SELECT and sending the same
+ * HTML and headers), side by side in one run; plus the
  * product server's CPU per page, which the other processes on the machine do not change.
  */
 export async function checkoutBench({ duration = 8, connections = 50 } = {}) {
@@ -98,7 +99,8 @@ export async function checkoutBench({ duration = 8, connections = 50 } = {}) {
     const first = await fetch(page);
     if (first.status !== 200) throw new Error(`the checkout page answered ${first.status}`);
     const html = await first.text();
-    floor = await startFloor({ kind: 'checkout', html });
+    const headers = Object.fromEntries([...first.headers].filter(([k]) => !['content-length', 'content-type', 'date', 'connection', 'keep-alive', 'transfer-encoding'].includes(k)));
+    floor = await startFloor({ kind: 'checkout', html, headers, dbFile: path.join(dataDir, 'flow.sqlite') });
     const rounds = 4;
     const seconds = Math.max(2, Math.round(duration / rounds));
     const r = await sideBySide({ url: page }, { url: `${floor.base}/checkout/${id}` }, { rounds, seconds, connections });

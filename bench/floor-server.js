@@ -7,7 +7,8 @@
 //   me        GET /v1/me: SHA-256 of the presented key, one Map look-up, the same body (spec.key, spec.body)
 //   members   GET /v1/members?limit=100: one prepared SELECT from the product's SQLite file, the rows as the API
 //             shows them (the same body), JSON.stringify (spec.dbFile, spec.environmentId)
-//   checkout  GET /checkout/:id: the same HTML, sent as it is (spec.html)
+//   checkout  GET /checkout/:id: one prepared SELECT of the session by id, then the same HTML and response headers
+//             (spec.dbFile, spec.html, spec.headers)
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import Fastify from 'fastify';
@@ -56,7 +57,15 @@ if (spec.kind === 'me') {
     return reply.type('application/json; charset=utf-8').send(JSON.stringify({ data, nextCursor }));
   });
 } else if (spec.kind === 'checkout') {
-  app.get('/checkout/:id', (_request, reply) => reply.type('text/html; charset=utf-8').send(spec.html));
+  // The page shows the session's current state, so even the least server must read it: one prepared SELECT
+  // by id from the product's SQLite file (a missing session is a 404), then the same HTML and headers.
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(spec.dbFile, { readonly: true });
+  const session = db.prepare('SELECT * FROM checkout_sessions WHERE id = ?');
+  app.get('/checkout/:id', (request, reply) => {
+    if (session.get(request.params.id) === undefined) return reply.code(404).send('Not found');
+    return reply.headers(spec.headers).type('text/html; charset=utf-8').send(spec.html);
+  });
 } else {
   throw new Error(`unknown floor ${spec.kind}`);
 }

@@ -192,3 +192,10 @@ export async function alternate(targets, { rounds = 4, seconds = 4, connections 
     },
   };
 }
+
+/** Two targets ({ url, headers? }) side by side through `alternate`: a's and b's mean rps, the median ratio a ÷ b, a's worst p99, errors. */
+export async function sideBySide(a, b, opts) {
+  const run = await alternate({ a, b }, opts);
+  const r = run.ratio('a', 'b');
+  return { aRps: run.summary.a.rps, bRps: run.summary.b.rps, ratio: r.ratio, ratios: r.rounds, aP99Ms: run.summary.a.p99Ms, errors: run.summary.a.errors + run.summary.b.errors };
+}
