@@ -91,30 +91,62 @@ const MAX_LEN: Record<ImportField, number> = {
   externalId: 100,
 };
 
+/** A cell holding none of these (and not too long) passes every check of a cell; one that does is checked one rule at a time. */
+// eslint-disable-next-line no-control-regex
+const SUSPECT = /[\u0000-\u001F\u007F\uFFFD]/;
+const LINE_BREAK = /[\r\n]/;
 const MEMBER_NUMBER = /^[A-Za-z0-9][A-Za-z0-9_./-]*$/;
 const SYSTEM = /^[A-Za-z0-9_.-]+$/;
 const TRUE = new Set(['true', 'yes', 'y', '1']);
 const FALSE = new Set(['false', 'no', 'n', '0']);
 
+/**
+ * An object with every field, all undefined: filled in place, it keeps one shape (assigning fields one by one to
+ * `{}` grew its storage several times a row, much of an import's garbage).
+ */
+export function noValues(): Partial<Record<ImportField, string>> {
+  return {
+    firstName: undefined,
+    lastName: undefined,
+    email: undefined,
+    memberNumber: undefined,
+    dateOfBirth: undefined,
+    phone: undefined,
+    addressLine1: undefined,
+    addressLine2: undefined,
+    town: undefined,
+    postcode: undefined,
+    homeSiteId: undefined,
+    marketingOptIn: undefined,
+    externalSystem: undefined,
+    externalId: undefined,
+  };
+}
+
 /** Validates and normalises one row against `today` (YYYY-MM-DD); returns the row or its errors. */
 export function validateRow(row: number, raw: RawRow, today: string): { ok: true; value: ValidRow } | { ok: false; errors: RowError[] } {
   const errors: RowError[] = [];
-  const v: Partial<Record<ImportField, string>> = {};
+  const v = noValues();
   for (const f of IMPORT_FIELDS) {
     const text = raw.values[f];
     if (text === undefined) continue;
     const s = text.trim();
     if (s === '') continue;
+    if (s.length <= MAX_LEN[f] && !SUSPECT.test(s)) {
+      v[f] = s;
+      continue;
+    }
     const header = CSV_HEADER[f];
     if (s.length > MAX_LEN[f]) errors.push({ row, field: header, reason: `is ${s.length.toLocaleString('en-GB')} characters long; at most ${MAX_LEN[f]} allowed`, value: cellPreview(s) });
     else if (s.includes('\uFFFD')) errors.push({ row, field: header, reason: 'is not valid UTF-8 text (wrong file encoding?)', value: cellPreview(s) });
-    else if (/[\r\n]/.test(s)) errors.push({ row, field: header, reason: 'contains a line break', value: cellPreview(s) });
+    else if (LINE_BREAK.test(s)) errors.push({ row, field: header, reason: 'contains a line break', value: cellPreview(s) });
     else if (hasControlCharacters(s)) errors.push({ row, field: header, reason: 'contains control characters', value: cellPreview(s) });
     else v[f] = s;
   }
-  const bad = new Set(errors.map((e) => e.field));
+  /** True when the field's cell was refused above (then it is not also "required"). */
+  const refused = (field: string): boolean => errors.length > 0 && errors.some((e) => e.field === field);
   for (const f of REQUIRED_HEADERS) {
-    if (v[f] === undefined && !bad.has(CSV_HEADER[f])) errors.push({ row, field: CSV_HEADER[f], reason: 'is required' });
+    if (v[f] === undefined && !refused(CSV_HEADER[f])) errors.push({ row, field: CSV_HEADER[f], reason: 'is required' });
   }
   if (v.email !== undefined && !isEmail(v.email)) errors.push({ row, field: 'email', reason: 'is not an email address', value: v.email });
   if (v.memberNumber !== undefined && !MEMBER_NUMBER.test(v.memberNumber)) errors.push({ row, field: 'member_number', reason: 'may hold only letters, digits and . _ / -', value: v.memberNumber });
@@ -132,7 +164,7 @@ export function validateRow(row: number, raw: RawRow, today: string): { ok: true
   const refs: ExternalRef[] = [];
   if ((v.externalSystem === undefined) !== (v.externalId === undefined)) {
     const missing = v.externalSystem === undefined ? 'external_system' : 'external_id';
-    if (!bad.has(missing)) errors.push({ row, field: missing, reason: 'is required when the other external reference column is given' });
+    if (!refused(missing)) errors.push({ row, field: missing, reason: 'is required when the other external reference column is given' });
   } else if (v.externalSystem !== undefined && v.externalId !== undefined) {
     if (!SYSTEM.test(v.externalSystem)) errors.push({ row, field: 'external_system', reason: 'may hold only letters, digits and . _ -', value: v.externalSystem });
     else refs.push({ system: v.externalSystem, id: v.externalId });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { scanCsv } from './csv-scanner.js';
-import { cellPreview, fieldOf, REQUIRED_HEADERS, CSV_HEADER, type ImportField, type RawRow, type RowError } from './import-fields.js';
+import { cellPreview, fieldOf, noValues, REQUIRED_HEADERS, CSV_HEADER, type ImportField, type RawRow, type RowError } from './import-fields.js';
 
 /** The body formats an import takes. */
 export type ImportFormat = 'csv' | 'json' | 'ndjson';
@@ -65,7 +65,7 @@ async function* parseCsv(file: string): AsyncGenerator<ParsedItem[]> {
         out.push({ row, error: { row, field: columnName(header, column), reason, ...(value !== undefined ? { value: cellPreview(value) } : {}) } });
         continue;
       }
-      const values: RawRow['values'] = {};
+      const values = noValues();
       const cols = header.columns;
       const fields = record.fields;
       for (let i = 0; i < cols.length && i < fields.length; i++) {
