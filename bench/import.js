@@ -223,7 +223,7 @@ async function importOnce({ file, rows, postgresUrl, nodeArgs }) {
     let job = await res.json();
     const uploaded = performance.now();
     while (job.status === 'queued' || job.status === 'running') {
-      await new Promise((r) => setTimeout(r, 25));
+      await new Promise((r) => setTimeout(r, 50));
       job = await (await fetch(`${server.baseUrl}/v1/member-imports/${job.id}`, { headers: auth })).json();
     }
     const seconds = (performance.now() - t0) / 1000;
@@ -234,7 +234,7 @@ async function importOnce({ file, rows, postgresUrl, nodeArgs }) {
       seconds,
       uploadSeconds: (uploaded - t0) / 1000,
       rowsPerSecond: Math.round(rows / seconds),
-      // Includes the 40 status polls a second; robust to other load on the machine, unlike rows/s.
+      // Includes the 20 status polls a second; robust to other load on the machine, unlike rows/s.
       cpuMicrosPerRow: Math.round((cpu / rows) * 1e7) / 10,
       peakRssMb: server.peakRssMb(),
     };
