@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
+import pg from 'pg';
 import { freshPostgres } from './lib.js';
 
 const dist = new URL('../dist/', import.meta.url);
@@ -161,6 +162,7 @@ async function startServer(dataDir) {
     baseUrl,
     importKey,
     dialect: deps.store.dialect,
+    databaseUrl: pgdb?.url,
     stop: async () => {
       await app.close();
       await deps.close();
@@ -205,6 +207,22 @@ async function startServerProcess({ postgresUrl, nodeArgs = [] }) {
   };
 }
 
+/**
+ * CPU seconds the PostgreSQL backends serving the server's (fresh) database have used, when PostgreSQL runs on
+ * this host (else undefined): the server's pool keeps its connections, so this is the import's database work.
+ */
+async function postgresBackendCpuSeconds(url) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+    const each = rows.map((r) => cpuSecondsOf(r.pid));
+    return each.length > 0 && each.every((x) => x !== undefined) ? each.reduce((a, b) => a + b, 0) : undefined;
+  } finally {
+    await client.end();
+  }
+}
+
 /** One import of `file` through POST /v1/member-imports on a fresh server, until the job succeeds. */
 async function importOnce({ file, rows, postgresUrl, nodeArgs }) {
   const server = await startServerProcess({ postgresUrl, nodeArgs });
@@ -228,6 +246,7 @@ async function importOnce({ file, rows, postgresUrl, nodeArgs }) {
     }
     const seconds = (performance.now() - t0) / 1000;
     const cpu = server.cpuSeconds() - cpu0;
+    const backendCpu = server.databaseUrl ? await postgresBackendCpuSeconds(server.databaseUrl) : undefined;
     if (job.status !== 'succeeded' || job.counts.created !== rows) throw new Error(`import ended ${job.status}: ${JSON.stringify(job)}`);
     return {
       dialect: server.dialect,
@@ -236,6 +255,7 @@ async function importOnce({ file, rows, postgresUrl, nodeArgs }) {
       rowsPerSecond: Math.round(rows / seconds),
       // Includes the 20 status polls a second; robust to other load on the machine, unlike rows/s.
       cpuMicrosPerRow: Math.round((cpu / rows) * 1e7) / 10,
+      backendCpuMicrosPerRow: backendCpu === undefined ? undefined : Math.round((backendCpu / rows) * 1e7) / 10,
       peakRssMb: server.peakRssMb(),
     };
   } finally {
@@ -291,6 +311,7 @@ export async function runImportBench({ rows = 100_000, narrow = rows > 800_000, 
         postgresSeconds: round2(median(runs.map((x) => x.postgres.seconds))),
         postgresRowsPerSecond: median(runs.map((x) => x.postgres.rowsPerSecond)),
         postgresServerCpuMicrosPerRow: median(runs.map((x) => x.postgres.cpuMicrosPerRow)),
+        postgresBackendCpuMicrosPerRow: last.postgres.backendCpuMicrosPerRow === undefined ? undefined : median(runs.map((x) => x.postgres.backendCpuMicrosPerRow)),
         postgresServerPeakRssMb: Math.max(...runs.map((x) => x.postgres.peakRssMb ?? 0)) || undefined,
         postgresToSqlite: round2(median(runs.map((x) => x.postgres.rowsPerSecond / x.sqlite.rowsPerSecond))),
       });
@@ -319,7 +340,7 @@ if (isMain) {
       process.on('exit', () => process.stderr.write(`memory (MB, max): ${JSON.stringify(max)}\n`));
     }
     const server = await startServer(positionals[0]);
-    process.stdout.write(JSON.stringify({ benchServer: { baseUrl: server.baseUrl, importKey: server.importKey, dialect: server.dialect } }) + '\n');
+    process.stdout.write(JSON.stringify({ benchServer: { baseUrl: server.baseUrl, importKey: server.importKey, dialect: server.dialect, databaseUrl: server.databaseUrl } }) + '\n');
     process.stdin.resume();
     process.stdin.on('end', () => server.stop().then(() => process.exit(0)));
   } else runImportBench({

@@ -117,6 +117,12 @@ describe('member imports', () => {
     expect(await fieldsOf('fields-again@import.example')).toEqual(['firstName', 'lastName', 'email']);
   });
 
+  it('stores cells with quotes, backslashes, braces and commas as written (bulk inserts quote them)', async () => {
+    const job = await run(`first_name,last_name,email,address_line1\n"O""Brien \\ Jr","{NULL}",quoted-cells@import.example,"1, ""The"" Row"\n`);
+    expect(job.counts).toMatchObject({ created: 1, rejected: 0 });
+    expect((await byEmail('quoted-cells@import.example'))[0]).toMatchObject({ firstName: 'O"Brien \\ Jr', lastName: '{NULL}', address: { line1: '1, "The" Row' } });
+  });
+
   it('bad rows are rejected one by one with field and reason; good rows still import', async () => {
     const latin1 = Buffer.concat([Buffer.from('first_name,last_name,email\nGood,One,good1@import.example\nRen'), Buffer.from([0xe9]), Buffer.from(',Latin,latin@import.example\n')]);
     const rows = [
