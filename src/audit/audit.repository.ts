@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { bulkInsert, chunks } from '../db/bulk.js';
+import { bulkInsert, insertRows } from '../db/bulk.js';
 import type { AuditEventsTable, Database } from '../db/schema.js';
 import { sortableId } from '../kernel/ids.js';
 import { systemClock, type Clock } from '../kernel/time.js';
@@ -81,7 +81,7 @@ export function createAuditRepository(db: Kysely<Database>, clock: Clock = syste
     },
     /** Records many events (an import's batch) in multi-row statements. */
     async recordMany(events: NewAuditEvent[]): Promise<void> {
-      for (const part of chunks(events, 500)) await db.executeQuery(bulkInsert(db, 'audit_events', COLUMNS, rows(part)));
+      await insertRows(db, 'audit_events', COLUMNS, rows(events));
     },
     /** Newest first; the cursor is the last event's `createdAt|id`. */
     async list(q: { environmentId: string; targetId?: string; action?: string; limit: number; cursor?: { createdAt: string; id: string } }): Promise<AuditEvent[]> {

@@ -47,65 +47,81 @@ export function rememberCommitted(item: ParsedItem, state: RunState): void {
   else if (v.value.refs.length === 0) state.seen.has(`e\u0000${v.value.emailLower}`);
 }
 
+/** A batch being filled: its rows are checked as they are read, so a row's raw cells are garbage at once. */
+export interface CheckedBatch {
+  /** Rows read into the batch (valid or not). */
+  read: number;
+  lastRow: number;
+  valid: ValidRow[];
+  errors: RowError[];
+}
+
+export function newBatch(): CheckedBatch {
+  return { read: 0, lastRow: 0, valid: [], errors: [] };
+}
+
 /**
- * Row application: checks one batch (fields, in-file duplicates, home sites) and hands the rows to the members
- * service, which matches, merges, numbers and audits them — in one transaction with the row errors and the job's
- * progress, so a batch commits whole or not at all.
+ * Checks one row into `batch`: its fields, in-file duplicates (against every earlier row of the file) and its home
+ * site; a row failing one becomes its error, the rest wait for the batch's transaction.
+ */
+export function checkRow(item: ParsedItem, state: RunState, batch: CheckedBatch): void {
+  batch.read++;
+  batch.lastRow = item.row;
+  if ('error' in item) {
+    batch.errors.push(item.error);
+    return;
+  }
+  const v = validateRow(item.row, item.raw, state.today);
+  if (!v.ok) {
+    const [first, ...more] = v.errors;
+    batch.errors.push(more.length ? { ...first, reason: `${first.reason} (and ${more.length} more: ${more.map((e) => e.field).join(', ')})` } : first);
+    return;
+  }
+  const r = v.value;
+  // In-file duplicates: the first row with a reference, member number, or (for rows known only by email) email wins.
+  let dup: RowError | undefined;
+  for (const ref of r.refs) {
+    if (state.seen.has(`r\u0000${refKey(ref)}`) && !dup) dup = { row: r.row, field: 'external_id', reason: 'duplicates an earlier row of this file (same external reference)', value: ref.id };
+  }
+  if (r.memberNumber !== undefined && state.seen.has(`n\u0000${r.memberNumber}`) && !dup) {
+    dup = { row: r.row, field: 'member_number', reason: 'duplicates an earlier row of this file (same member number)', value: r.memberNumber };
+  }
+  // Only rows known by email alone are matched by email, so only they can duplicate each other by email
+  // (this also keeps the key set — and memory — smaller for files with references or numbers).
+  const emailSeen = r.refs.length === 0 && r.memberNumber === undefined && state.seen.has(`e\u0000${r.emailLower}`);
+  if (emailSeen && !dup) {
+    dup = { row: r.row, field: 'email', reason: 'duplicates an earlier row of this file (same email; give member_number or external_id to import members who share an email)', value: r.email };
+  }
+  if (dup) batch.errors.push(dup);
+  else if (r.homeSiteId !== undefined && !state.sites.has(r.homeSiteId)) batch.errors.push({ row: r.row, field: 'home_site_id', reason: 'is not a site of this environment', value: r.homeSiteId });
+  else batch.valid.push(r);
+}
+
+/**
+ * Row application: hands a checked batch's rows to the members service, which matches, merges, numbers and
+ * audits them — in one transaction with the row errors and the job's progress, so a batch commits whole or not
+ * at all.
  */
 export function createBatchCommitter(deps: { store: UnitOfWork<ImportsTx>; members: Pick<MembersService, 'applyBatch'>; clock: Clock; metrics?: Pick<Metrics, 'importRows'> }) {
   const { store, members, clock } = deps;
-  /** Checks one batch and writes it (unless a dry run) in one transaction with the job's progress. */
-  async function commitBatch(job: ImportJob, items: ParsedItem[], state: RunState): Promise<void> {
-    const errors: RowError[] = [];
-    const valid: ValidRow[] = [];
-    for (const item of items) {
-      if ('error' in item) {
-        errors.push(item.error);
-        continue;
-      }
-      const v = validateRow(item.row, item.raw, state.today);
-      if (!v.ok) {
-        const [first, ...more] = v.errors;
-        errors.push(more.length ? { ...first, reason: `${first.reason} (and ${more.length} more: ${more.map((e) => e.field).join(', ')})` } : first);
-        continue;
-      }
-      const r = v.value;
-      // In-file duplicates: the first row with a reference, member number, or (for rows known only by email) email wins.
-      let dup: RowError | undefined;
-      for (const ref of r.refs) {
-        if (state.seen.has(`r\u0000${refKey(ref)}`) && !dup) dup = { row: r.row, field: 'external_id', reason: 'duplicates an earlier row of this file (same external reference)', value: ref.id };
-      }
-      if (r.memberNumber !== undefined && state.seen.has(`n\u0000${r.memberNumber}`) && !dup) {
-        dup = { row: r.row, field: 'member_number', reason: 'duplicates an earlier row of this file (same member number)', value: r.memberNumber };
-      }
-      // Only rows known by email alone are matched by email, so only they can duplicate each other by email
-      // (this also keeps the key set — and memory — smaller for files with references or numbers).
-      const emailSeen = r.refs.length === 0 && r.memberNumber === undefined && state.seen.has(`e\u0000${r.emailLower}`);
-      if (emailSeen && !dup) {
-        dup = { row: r.row, field: 'email', reason: 'duplicates an earlier row of this file (same email; give member_number or external_id to import members who share an email)', value: r.email };
-      }
-      if (dup) errors.push(dup);
-      else if (r.homeSiteId !== undefined && !state.sites.has(r.homeSiteId)) errors.push({ row: r.row, field: 'home_site_id', reason: 'is not a site of this environment', value: r.homeSiteId });
-      else valid.push(r);
-    }
-    const lastRow = items[items.length - 1].row;
-
+  /** Writes one checked batch (unless a dry run) in one transaction with the job's progress. */
+  async function commitBatch(job: ImportJob, batch: CheckedBatch): Promise<void> {
+    const { valid, errors, lastRow } = batch;
     const counted = await store.transaction(async (tx) => {
       // Matching, merging, numbering and auditing are the members service's, a whole batch at a time.
       const applied = await members.applyBatch(tx, job.environmentId, valid, { dryRun: job.dryRun, actor: importActor(job), changes: { importId: job.id } });
-      errors.push(...applied.errors);
-      errors.sort((a, b) => a.row - b.row);
-      await tx.imports.insertErrors(job.id, job.counts.rejected + 1, errors);
-      job.counts.read += items.length;
+      const rejected = applied.errors.length > 0 ? [...errors, ...applied.errors].sort((a, b) => a.row - b.row) : errors;
+      await tx.imports.insertErrors(job.id, job.counts.rejected + 1, rejected);
+      job.counts.read += batch.read;
       job.counts.created += applied.created;
       job.counts.updated += applied.updated;
       job.counts.unchanged += applied.unchanged;
-      job.counts.rejected += errors.length;
+      job.counts.rejected += rejected.length;
       job.committedThroughRow = lastRow;
       job.updatedAt = clock.now().toISOString();
       // Conditional on still holding the job: if another process claimed it, the whole batch rolls back.
       if (!(await tx.imports.save(job))) throw new LostClaim();
-      return { read: items.length, created: applied.created, updated: applied.updated, unchanged: applied.unchanged, rejected: errors.length };
+      return { read: batch.read, created: applied.created, updated: applied.updated, unchanged: applied.unchanged, rejected: rejected.length };
     });
     // Counted once the batch is committed (a rolled-back batch counts nothing). Dry runs write nothing, so
     // they are not counted: the metric says what imports did to the member data.

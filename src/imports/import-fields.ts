@@ -57,10 +57,22 @@ export function fieldOf(name: string): ImportField | undefined {
   return BY_NORMALISED.get(normaliseName(name));
 }
 
-/** One row as read: raw text per field (undefined = column absent or empty) plus extra external refs from JSON. */
+/**
+ * One row as read: the raw text of each field, by its position in IMPORT_FIELDS (undefined = column absent or
+ * empty), plus extra external refs from JSON. Cells by position, not by name: every access of a row is then a
+ * plain array index, where field names as keys cost a dictionary look-up each, several times a cell.
+ */
 export interface RawRow {
-  values: Partial<Record<ImportField, string>>;
+  cells: Array<string | undefined>;
   refs: ExternalRef[];
+}
+
+/** Each field's position in a raw row's cells. */
+export const FIELD_INDEX = Object.fromEntries(IMPORT_FIELDS.map((f, i) => [f, i])) as Record<ImportField, number>;
+
+/** The cells of a row with nothing in it yet. */
+export function noCells(): Array<string | undefined> {
+  return new Array<string | undefined>(IMPORT_FIELDS.length).fill(undefined);
 }
 
 /** A row that passed validation (the members service applies it). */
@@ -91,30 +103,63 @@ const MAX_LEN: Record<ImportField, number> = {
   externalId: 100,
 };
 
+const MAX_LENGTHS = IMPORT_FIELDS.map((f) => MAX_LEN[f]);
+const HEADERS = IMPORT_FIELDS.map((f) => CSV_HEADER[f]);
+
+/** A cell holding none of these (and not too long) passes every check of a cell; one that does is checked one rule at a time. */
+// eslint-disable-next-line no-control-regex
+const SUSPECT = /[\u0000-\u001F\u007F\uFFFD]/;
+const LINE_BREAK = /[\r\n]/;
 const MEMBER_NUMBER = /^[A-Za-z0-9][A-Za-z0-9_./-]*$/;
 const SYSTEM = /^[A-Za-z0-9_.-]+$/;
 const TRUE = new Set(['true', 'yes', 'y', '1']);
 const FALSE = new Set(['false', 'no', 'n', '0']);
 
+/** True when the field's cell was refused already (then it is not also "required"). */
+function refused(errors: RowError[], field: string): boolean {
+  return errors.length > 0 && errors.some((e) => e.field === field);
+}
+
 /** Validates and normalises one row against `today` (YYYY-MM-DD); returns the row or its errors. */
 export function validateRow(row: number, raw: RawRow, today: string): { ok: true; value: ValidRow } | { ok: false; errors: RowError[] } {
   const errors: RowError[] = [];
-  const v: Partial<Record<ImportField, string>> = {};
-  for (const f of IMPORT_FIELDS) {
-    const text = raw.values[f];
+  const c = noCells();
+  for (let i = 0; i < IMPORT_FIELDS.length; i++) {
+    const text = raw.cells[i];
     if (text === undefined) continue;
     const s = text.trim();
     if (s === '') continue;
-    const header = CSV_HEADER[f];
-    if (s.length > MAX_LEN[f]) errors.push({ row, field: header, reason: `is ${s.length.toLocaleString('en-GB')} characters long; at most ${MAX_LEN[f]} allowed`, value: cellPreview(s) });
+    const max = MAX_LENGTHS[i];
+    if (s.length <= max && !SUSPECT.test(s)) {
+      c[i] = s;
+      continue;
+    }
+    const header = HEADERS[i];
+    if (s.length > max) errors.push({ row, field: header, reason: `is ${s.length.toLocaleString('en-GB')} characters long; at most ${max} allowed`, value: cellPreview(s) });
     else if (s.includes('\uFFFD')) errors.push({ row, field: header, reason: 'is not valid UTF-8 text (wrong file encoding?)', value: cellPreview(s) });
-    else if (/[\r\n]/.test(s)) errors.push({ row, field: header, reason: 'contains a line break', value: cellPreview(s) });
+    else if (LINE_BREAK.test(s)) errors.push({ row, field: header, reason: 'contains a line break', value: cellPreview(s) });
     else if (hasControlCharacters(s)) errors.push({ row, field: header, reason: 'contains control characters', value: cellPreview(s) });
-    else v[f] = s;
+    else c[i] = s;
   }
-  const bad = new Set(errors.map((e) => e.field));
+  const I = FIELD_INDEX;
+  const v: Partial<Record<ImportField, string>> = {
+    firstName: c[I.firstName],
+    lastName: c[I.lastName],
+    email: c[I.email],
+    memberNumber: c[I.memberNumber],
+    dateOfBirth: c[I.dateOfBirth],
+    phone: c[I.phone],
+    addressLine1: c[I.addressLine1],
+    addressLine2: c[I.addressLine2],
+    town: c[I.town],
+    postcode: c[I.postcode],
+    homeSiteId: c[I.homeSiteId],
+    marketingOptIn: c[I.marketingOptIn],
+    externalSystem: c[I.externalSystem],
+    externalId: c[I.externalId],
+  };
   for (const f of REQUIRED_HEADERS) {
-    if (v[f] === undefined && !bad.has(CSV_HEADER[f])) errors.push({ row, field: CSV_HEADER[f], reason: 'is required' });
+    if (v[f] === undefined && !refused(errors, CSV_HEADER[f])) errors.push({ row, field: CSV_HEADER[f], reason: 'is required' });
   }
   if (v.email !== undefined && !isEmail(v.email)) errors.push({ row, field: 'email', reason: 'is not an email address', value: v.email });
   if (v.memberNumber !== undefined && !MEMBER_NUMBER.test(v.memberNumber)) errors.push({ row, field: 'member_number', reason: 'may hold only letters, digits and . _ / -', value: v.memberNumber });
@@ -132,7 +177,7 @@ export function validateRow(row: number, raw: RawRow, today: string): { ok: true
   const refs: ExternalRef[] = [];
   if ((v.externalSystem === undefined) !== (v.externalId === undefined)) {
     const missing = v.externalSystem === undefined ? 'external_system' : 'external_id';
-    if (!bad.has(missing)) errors.push({ row, field: missing, reason: 'is required when the other external reference column is given' });
+    if (!refused(errors, missing)) errors.push({ row, field: missing, reason: 'is required when the other external reference column is given' });
   } else if (v.externalSystem !== undefined && v.externalId !== undefined) {
     if (!SYSTEM.test(v.externalSystem)) errors.push({ row, field: 'external_system', reason: 'may hold only letters, digits and . _ -', value: v.externalSystem });
     else refs.push({ system: v.externalSystem, id: v.externalId });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { scanCsv } from './csv-scanner.js';
-import { cellPreview, fieldOf, REQUIRED_HEADERS, CSV_HEADER, type ImportField, type RawRow, type RowError } from './import-fields.js';
+import { cellPreview, fieldOf, FIELD_INDEX, noCells, REQUIRED_HEADERS, CSV_HEADER, type ImportField, type RawRow, type RowError } from './import-fields.js';
 
 /** The body formats an import takes. */
 export type ImportFormat = 'csv' | 'json' | 'ndjson';
@@ -12,9 +12,14 @@ export type ParsedItem = { row: number; raw: RawRow } | { row: number; error: Ro
 /** The largest JSON object or NDJSON line read; bigger ones are rejected, bounding memory (CSV: csv-scanner.ts). */
 const MAX_RECORD_CHARS = 64 * 1024;
 
+/** A CSV row's extra references (only JSON rows carry them): shared, as it is only ever read. */
+const NO_REFS: RawRow['refs'] = [];
+
 /** What the first line of a CSV says: the field of each column and the required headers missing. */
 interface CsvHeader {
   columns: Array<ImportField | undefined>;
+  /** Where each column goes in a row's cells (-1: nowhere). */
+  cells: number[];
   /** The header text of each column. */
   names: string[];
   missing: string[];
@@ -23,7 +28,7 @@ interface CsvHeader {
 function headerOf(record: string[]): CsvHeader {
   const columns = record.map((h) => fieldOf(h));
   const missing = REQUIRED_HEADERS.filter((f) => !columns.includes(f)).map((f) => CSV_HEADER[f]);
-  return { columns, names: record.map((h) => h.trim()), missing };
+  return { columns, cells: columns.map((f) => (f === undefined ? -1 : FIELD_INDEX[f])), names: record.map((h) => h.trim()), missing };
 }
 
 /** What a column is called in the error report: its field's contract header, else the file's own header. */
@@ -65,14 +70,11 @@ async function* parseCsv(file: string): AsyncGenerator<ParsedItem[]> {
         out.push({ row, error: { row, field: columnName(header, column), reason, ...(value !== undefined ? { value: cellPreview(value) } : {}) } });
         continue;
       }
-      const values: RawRow['values'] = {};
-      const cols = header.columns;
+      const cells = noCells();
+      const at = header.cells;
       const fields = record.fields;
-      for (let i = 0; i < cols.length && i < fields.length; i++) {
-        const f = cols[i];
-        if (f !== undefined) values[f] = fields[i];
-      }
-      out.push({ row, raw: { values, refs: [] } });
+      for (let i = 0; i < at.length && i < fields.length; i++) if (at[i] >= 0) cells[at[i]] = fields[i];
+      out.push({ row, raw: { cells, refs: NO_REFS } });
     }
     if (out.length > 0) yield out;
   }
@@ -81,13 +83,13 @@ async function* parseCsv(file: string): AsyncGenerator<ParsedItem[]> {
 /** Maps one JSON object (flat CSV-like keys or the API's member shape) to a raw row. */
 function rawFromObject(row: number, value: unknown): ParsedItem {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { row, error: { row, field: 'row', reason: 'is not a JSON object' } };
-  const values: RawRow['values'] = {};
+  const cells = noCells();
   const refs: RawRow['refs'] = [];
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
     if (key === 'address' && typeof v === 'object' && v !== null && !Array.isArray(v)) {
       const a = v as Record<string, unknown>;
       for (const [part, field] of [['line1', 'addressLine1'], ['line2', 'addressLine2'], ['town', 'town'], ['postcode', 'postcode']] as const) {
-        if (typeof a[part] === 'string' || typeof a[part] === 'number') values[field] = String(a[part]);
+        if (typeof a[part] === 'string' || typeof a[part] === 'number') cells[FIELD_INDEX[field]] = String(a[part]);
       }
       continue;
     }
@@ -101,10 +103,10 @@ function rawFromObject(row: number, value: unknown): ParsedItem {
     }
     const field = fieldOf(key);
     if (field === undefined || v === null || v === undefined) continue;
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') values[field] = String(v);
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') cells[FIELD_INDEX[field]] = String(v);
     else return { row, error: { row, field: key, reason: 'must be text, a number or true/false' } };
   }
-  return { row, raw: { values, refs } };
+  return { row, raw: { cells, refs } };
 }
 
 /** The first non-blank character of a spooled file (to tell a JSON array from anything else). */

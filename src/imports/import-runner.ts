@@ -3,8 +3,8 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { Logger } from 'pino';
 import { dateIn, type Clock } from '../kernel/time.js';
-import { LostClaim, rememberCommitted, type RunState } from './import-batch.js';
-import { parseFile, type ParsedItem } from './import-parsers.js';
+import { checkRow, LostClaim, newBatch, rememberCommitted, type CheckedBatch, type RunState } from './import-batch.js';
+import { parseFile } from './import-parsers.js';
 import type { ImportJob, ImportsRepository } from './imports.repository.js';
 import { SeenKeys } from './seen-keys.js';
 
@@ -39,7 +39,7 @@ export function createImportRunner(deps: {
   options: { batchSize: number };
   spoolFile: (job: ImportJob) => string;
   siteIds: (environmentId: string) => Promise<Set<string>>;
-  commitBatch: (job: ImportJob, items: ParsedItem[], state: RunState) => Promise<void>;
+  commitBatch: (job: ImportJob, batch: CheckedBatch) => Promise<void>;
   stopping: () => boolean;
   /** Saves the finished job with its member_import.finished event (false: another process holds it). */
   finish: (job: ImportJob) => Promise<boolean>;
@@ -48,6 +48,9 @@ export function createImportRunner(deps: {
   return async function run(job: ImportJob): Promise<void> {
     const file = deps.spoolFile(job);
     const resumeAfter = job.committedThroughRow;
+    // The batch being committed while the next one is read and checked: on PostgreSQL the database writes one
+    // batch while this process parses the next. Batches still commit one after the other, in file order.
+    let committing: Promise<void> | undefined;
     try {
       job.status = 'running';
       job.updatedAt = clock.now().toISOString();
@@ -55,8 +58,16 @@ export function createImportRunner(deps: {
       // About two keys a row, at ~50 bytes a row: sized once, so the set does not reallocate while it fills.
       const bytes = (await fs.promises.stat(file)).size;
       const state: RunState = { seen: new SeenKeys(Math.ceil(bytes / 25)), sites: await deps.siteIds(job.environmentId), today: dateIn(clock.now(), 'UTC') };
-      let batch: ParsedItem[] = [];
+      let batch = newBatch();
       let heapBound = v8.getHeapStatistics().used_heap_size + HEAP_HEADROOM;
+      const commitFilled = async () => {
+        if (committing) await committing;
+        if (deps.stopping()) throw new ShuttingDown();
+        committing = commitBatch(job, batch);
+        // Awaited before the next batch or at the end; meanwhile its failure must not count as unhandled.
+        committing.catch(() => undefined);
+        batch = newBatch();
+      };
       for await (const items of parseFile(file, job.format)) {
         for (const item of items) {
           if (item.row <= resumeAfter) {
@@ -64,19 +75,20 @@ export function createImportRunner(deps: {
             rememberCommitted(item, state);
             continue;
           }
-          batch.push(item);
-          if (batch.length >= options.batchSize) {
-            if (deps.stopping()) throw new ShuttingDown();
-            await commitBatch(job, batch, state);
-            batch = [];
+          checkRow(item, state, batch);
+          if (batch.read >= options.batchSize) {
+            await commitFilled();
             heapBound = await boundHeap(heapBound);
           }
         }
       }
-      if (batch.length > 0) await commitBatch(job, batch, state);
+      if (batch.read > 0) await commitFilled();
+      await committing;
       job.status = 'succeeded';
       logger.info({ jobId: job.id, environmentId: job.environmentId, counts: job.counts }, 'member import finished');
     } catch (err) {
+      // Whatever stopped the run, the batch in flight settles before the job is judged.
+      await committing?.catch(() => undefined);
       if (err instanceof ShuttingDown) {
         // Left running with its spool file: the next start resumes after the last committed batch.
         logger.info({ jobId: job.id, after: job.committedThroughRow }, 'member import paused for shutdown');

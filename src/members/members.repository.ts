@@ -1,5 +1,5 @@
-import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
-import { bulkInsert, chunks, isIn, onPostgres } from '../db/bulk.js';
+import { CompiledQuery, sql, type Compilable, type Kysely } from 'kysely';
+import { chunks, insertRows, onPostgres, sqliteIn } from '../db/bulk.js';
 import { reserveSeq } from '../db/change-counter.js';
 import type { Database, MembersTable } from '../db/schema.js';
 
@@ -57,31 +57,7 @@ function toMember(r: Omit<MembersTable, 'email_lower'>): Member {
   };
 }
 
-function toColumns(m: Member): MembersTable {
-  return {
-    id: m.id,
-    environment_id: m.environmentId,
-    member_number: m.memberNumber,
-    first_name: m.firstName,
-    last_name: m.lastName,
-    email: m.email,
-    email_lower: m.email.toLowerCase(),
-    date_of_birth: m.dateOfBirth,
-    phone: m.phone,
-    address_line1: m.address.line1,
-    address_line2: m.address.line2,
-    town: m.address.town,
-    postcode: m.address.postcode,
-    home_site_id: m.homeSiteId,
-    marketing_opt_in: m.marketingOptIn ? 1 : 0,
-    external_refs: JSON.stringify(m.externalRefs),
-    seq: m.seq,
-    created_at: m.createdAt,
-    updated_at: m.updatedAt,
-  };
-}
-
-const MEMBER_COLUMNS: Array<keyof MembersTable> = [
+const MEMBER_COLUMNS = [
   'id',
   'environment_id',
   'member_number',
@@ -101,7 +77,40 @@ const MEMBER_COLUMNS: Array<keyof MembersTable> = [
   'seq',
   'created_at',
   'updated_at',
-];
+] as const satisfies ReadonlyArray<keyof MembersTable>;
+
+/** A member's column values in MEMBER_COLUMNS order (a bulk insert's row, without an object per member). */
+function memberValues(m: Member): unknown[] {
+  const a = m.address;
+  return [
+    m.id,
+    m.environmentId,
+    m.memberNumber,
+    m.firstName,
+    m.lastName,
+    m.email,
+    m.email.toLowerCase(),
+    m.dateOfBirth,
+    m.phone,
+    a.line1,
+    a.line2,
+    a.town,
+    a.postcode,
+    m.homeSiteId,
+    m.marketingOptIn ? 1 : 0,
+    JSON.stringify(m.externalRefs),
+    m.seq,
+    m.createdAt,
+    m.updatedAt,
+  ];
+}
+
+function toColumns(m: Member): MembersTable {
+  const values = memberValues(m);
+  return Object.fromEntries(MEMBER_COLUMNS.map((c, i) => [c, values[i]])) as unknown as MembersTable;
+}
+
+const REF_COLUMNS = ['environment_id', 'system', 'external_id', 'member_id'] as const;
 
 /** Filters of the member list (all within one environment). */
 export interface MemberListQuery {
@@ -142,6 +151,25 @@ export function createMembersRepository(db: Kysely<Database>) {
   // The list's and the feed's queries by which filters they have (at most eight shapes each).
   const listQueries = new Map<string, (values: Record<string, unknown>) => CompiledQuery<Omit<MembersTable, 'email_lower'>>>();
   const feedQueries = new Map<string, (values: Record<string, unknown>) => CompiledQuery<Omit<MembersTable, 'email_lower'>>>();
+  /**
+   * The environment's members whose `column` is one of `keys`, one index probe per key. On PostgreSQL the keys
+   * drive a LATERAL join whose sub-select `OFFSET 0` keeps from being flattened into a plain join: the plan then
+   * cannot depend on the table's statistics, which an import's own writes make stale (a table filled by a first
+   * import has none). With IN or = ANY lists, or a flattened join, PostgreSQL chose to read all the environment's
+   * members for every batch, so each batch of a big import cost more than the one before.
+   */
+  async function membersWhere(environmentId: string, column: 'member_number' | 'email_lower', keys: string[]): Promise<MembersTable[]> {
+    const out: MembersTable[] = [];
+    for (const part of chunks([...new Set(keys)])) {
+      if (onPostgres(db)) {
+        const { rows } = await sql<MembersTable>`
+          select m.* from unnest(${part}::text[]) as k(v)
+          cross join lateral (select * from members where environment_id = ${environmentId} and ${sql.ref(column)} = k.v offset 0) as m`.execute(db);
+        out.push(...rows);
+      } else out.push(...(await db.selectFrom('members').selectAll().where('environment_id', '=', environmentId).where(sqliteIn(column, part)).execute()));
+    }
+    return out;
+  }
   const repo = {
     /** Reserves `n` change numbers of this table's per-environment counter (in a transaction); returns the first. */
     nextSeq(environmentId: string, n = 1): Promise<number> {
@@ -154,39 +182,13 @@ export function createMembersRepository(db: Kysely<Database>) {
     async insert(m: Member): Promise<void> {
       await repo.insertMany([m]);
     },
-    /**
-     * Inserts members and their external references: one multi-row statement per chunk, written as SQL text
-     * with bound parameters (no query-builder tree per value, which dominated bulk imports).
-     */
+    /** Inserts members and their external references, a few multi-row statements per table (see insertRows). */
     async insertMany(members: Member[]): Promise<void> {
       if (members.length === 0) return;
-      const refs = members.flatMap((m) => m.externalRefs.map((r) => [m.environmentId, r.system, r.id, m.id]));
-      if (onPostgres(db)) {
-        // PostgreSQL: one statement per table, each column one array parameter (unnest), whatever the row count.
-        const rows = members.map(toColumns);
-        const arrays = MEMBER_COLUMNS.map((c) => rows.map((r) => r[c]));
-        const types = MEMBER_COLUMNS.map((c) => (c === 'marketing_opt_in' || c === 'seq' ? 'int[]' : 'text[]'));
-        await db.executeQuery(
-          CompiledQuery.raw(
-            `insert into "members" (${MEMBER_COLUMNS.map((c) => `"${c}"`).join(',')}) select * from unnest(${types.map((t, i) => `$${i + 1}::${t}`).join(',')})`,
-            arrays,
-          ),
-        );
-        if (refs.length > 0) {
-          await db.executeQuery(
-            CompiledQuery.raw(
-              'insert into "member_external_refs" ("environment_id","system","external_id","member_id") select * from unnest($1::text[],$2::text[],$3::text[],$4::text[])',
-              [0, 1, 2, 3].map((i) => refs.map((r) => r[i])),
-            ),
-          );
-        }
-        return;
-      }
-      for (const part of chunks(members, 250)) {
-        const rows = part.map(toColumns);
-        await db.executeQuery(bulkInsert(db, 'members', MEMBER_COLUMNS, rows.map((r) => MEMBER_COLUMNS.map((c) => r[c]))));
-      }
-      for (const part of chunks(refs, 500)) await db.executeQuery(bulkInsert(db, 'member_external_refs', ['environment_id', 'system', 'external_id', 'member_id'], part));
+      await insertRows(db, 'members', MEMBER_COLUMNS, members.map(memberValues));
+      const refs: unknown[][] = [];
+      for (const m of members) for (const r of m.externalRefs) refs.push([m.environmentId, r.system, r.id, m.id]);
+      await insertRows(db, 'member_external_refs', REF_COLUMNS, refs);
     },
     /** Overwrites a member's fields (seq and updatedAt included) and re-indexes its external references. */
     async update(m: Member): Promise<void> {
@@ -217,22 +219,35 @@ export function createMembersRepository(db: Kysely<Database>) {
     /** The member holding any of these external references, by `system\u0000id`. */
     async byExternalRefs(environmentId: string, refs: ExternalRef[]): Promise<Map<string, Member>> {
       const out = new Map<string, Member>();
-      const wanted = new Set(refs.map((r) => `${r.system}\u0000${r.id}`));
-      const systems = [...new Set(refs.map((r) => r.system))];
-      for (const part of chunks([...new Set(refs.map((r) => r.id))])) {
-        // IN lists keep to the primary key (environment, system, external id); exact pairs are picked below.
-        const rows = await db
-          .selectFrom('member_external_refs as r')
-          .innerJoin('members as m', 'm.id', 'r.member_id')
-          .selectAll('m')
-          .select(['r.system as ref_system', 'r.external_id as ref_id'])
-          .where('r.environment_id', '=', environmentId)
-          .where('r.system', 'in', systems)
-          .where((eb) => isIn(db, eb, 'r.external_id', part))
-          .execute();
+      const pairs = new Map(refs.map((r) => [`${r.system}\u0000${r.id}`, r]));
+      for (const part of chunks([...pairs.values()])) {
+        let rows: Array<MembersTable & { ref_system: string; ref_id: string }>;
+        if (onPostgres(db)) {
+          // Driven by the wanted pairs, one primary-key probe each (see membersWhere).
+          const systems = part.map((r) => r.system);
+          const ids = part.map((r) => r.id);
+          rows = (
+            await sql<MembersTable & { ref_system: string; ref_id: string }>`
+              select m.*, r.system as ref_system, r.external_id as ref_id
+              from unnest(${systems}::text[], ${ids}::text[]) as k(system, id)
+              cross join lateral (select system, external_id, member_id from member_external_refs where environment_id = ${environmentId} and system = k.system and external_id = k.id offset 0) as r
+              cross join lateral (select * from members where id = r.member_id offset 0) as m`.execute(db)
+          ).rows;
+        } else {
+          // IN lists keep to the primary key (environment, system, external id); exact pairs are picked below.
+          rows = await db
+            .selectFrom('member_external_refs as r')
+            .innerJoin('members as m', 'm.id', 'r.member_id')
+            .selectAll('m')
+            .select(['r.system as ref_system', 'r.external_id as ref_id'])
+            .where('r.environment_id', '=', environmentId)
+            .where('r.system', 'in', [...new Set(part.map((r) => r.system))])
+            .where(sqliteIn('r.external_id', part.map((r) => r.id)))
+            .execute();
+        }
         for (const r of rows) {
           const k = `${r.ref_system}\u0000${r.ref_id}`;
-          if (wanted.has(k)) out.set(k, toMember(r));
+          if (pairs.has(k)) out.set(k, toMember(r));
         }
       }
       return out;
@@ -240,40 +255,24 @@ export function createMembersRepository(db: Kysely<Database>) {
     /** Members by member number. */
     async byMemberNumbers(environmentId: string, numbers: string[]): Promise<Map<string, Member>> {
       const out = new Map<string, Member>();
-      for (const part of chunks(numbers)) {
-        const rows = await db.selectFrom('members').selectAll().where('environment_id', '=', environmentId).where((eb) => isIn(db, eb, 'member_number', part)).execute();
-        for (const r of rows) out.set(r.member_number, toMember(r));
-      }
+      for (const r of await membersWhere(environmentId, 'member_number', numbers)) out.set(r.member_number, toMember(r));
       return out;
     },
     /** Members by lower-cased email; several members may share one (families), oldest first. */
     async byEmails(environmentId: string, emailsLower: string[]): Promise<Map<string, Member[]>> {
       const out = new Map<string, Member[]>();
-      for (const part of chunks(emailsLower)) {
-        const rows = await db
-          .selectFrom('members')
-          .selectAll()
-          .where('environment_id', '=', environmentId)
-          .where((eb) => isIn(db, eb, 'email_lower', part))
-          .orderBy('created_at')
-          .orderBy('id')
-          .execute();
-        for (const r of rows) {
-          const list = out.get(r.email_lower) ?? [];
-          list.push(toMember(r));
-          out.set(r.email_lower, list);
-        }
+      const rows = await membersWhere(environmentId, 'email_lower', emailsLower);
+      rows.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      for (const r of rows) {
+        const list = out.get(r.email_lower) ?? [];
+        list.push(toMember(r));
+        out.set(r.email_lower, list);
       }
       return out;
     },
     /** The member numbers among `numbers` already taken in the environment. */
     async takenNumbers(environmentId: string, numbers: string[]): Promise<Set<string>> {
-      const out = new Set<string>();
-      for (const part of chunks(numbers)) {
-        const rows = await db.selectFrom('members').select('member_number').where('environment_id', '=', environmentId).where((eb) => isIn(db, eb, 'member_number', part)).execute();
-        for (const r of rows) out.add(r.member_number);
-      }
-      return out;
+      return new Set((await membersWhere(environmentId, 'member_number', numbers)).map((r) => r.member_number));
     },
     /** One page ordered by (created_at, id) after `after`; limit + 1 rows. */
     async list(environmentId: string, q: MemberListQuery): Promise<Member[]> {

@@ -104,6 +104,25 @@ describe('member imports', () => {
     for (const e of events) expect(e.actor).toMatchObject({ type: 'api_key', id: expect.stringMatching(/^key_/) });
   });
 
+  it('names in each audit event the fields its own row gave, rows of one batch giving different ones', async () => {
+    const job = await run(`${HEADER}\nFew,Fields,fields-few@import.example,,,,,,,,,,,\nMany,Fields,fields-many@import.example,FLD-2,,0113 496 0102,,,Leeds,,,no,crm,FLD-2\nFew,Again,fields-again@import.example,,,,,,,,,,,\n`);
+    expect(job.counts).toMatchObject({ created: 3 });
+    const events = (await t.deps.audit.list({ environmentId: w.env.id, limit: 100 })).data.filter((e) => e.changes.importId === job.id);
+    const fieldsOf = async (email: string) => {
+      const [member] = await byEmail(email);
+      return events.find((e) => e.targetId === member.id)?.changes.fields;
+    };
+    expect(await fieldsOf('fields-few@import.example')).toEqual(['firstName', 'lastName', 'email']);
+    expect(await fieldsOf('fields-many@import.example')).toEqual(['firstName', 'lastName', 'email', 'memberNumber', 'phone', 'town', 'marketingOptIn', 'externalRefs']);
+    expect(await fieldsOf('fields-again@import.example')).toEqual(['firstName', 'lastName', 'email']);
+  });
+
+  it('stores cells with quotes, backslashes, braces and commas as written (bulk inserts quote them)', async () => {
+    const job = await run(`first_name,last_name,email,address_line1\n"O""Brien \\ Jr","{NULL}",quoted-cells@import.example,"1, ""The"" Row"\n`);
+    expect(job.counts).toMatchObject({ created: 1, rejected: 0 });
+    expect((await byEmail('quoted-cells@import.example'))[0]).toMatchObject({ firstName: 'O"Brien \\ Jr', lastName: '{NULL}', address: { line1: '1, "The" Row' } });
+  });
+
   it('bad rows are rejected one by one with field and reason; good rows still import', async () => {
     const latin1 = Buffer.concat([Buffer.from('first_name,last_name,email\nGood,One,good1@import.example\nRen'), Buffer.from([0xe9]), Buffer.from(',Latin,latin@import.example\n')]);
     const rows = [
