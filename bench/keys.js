@@ -91,6 +91,3 @@ export async function verifyBench() {
 function isoDaysAhead(days) {
   return new Date(Date.now() + days * 86400000).toISOString().slice(0, 10);
 }
-function round(x) {
-  return Math.round(x * 1000) / 1000;
-}
