@@ -13,8 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
-import { ROOT, sideBySide, startFloor, startServer } from './lib.js';
+import { cpuPerRequest, ROOT, sideBySide, startFloor, startServer } from './lib.js';
 
 const dist = (p) => import(path.join(ROOT, 'dist', p));
 
@@ -47,36 +46,6 @@ async function prepareStore(dataDir) {
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of 1/100 s). */
-function cpuSeconds(pid) {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** The pid of this process's floor server (bench/floor-server.js), to measure its CPU too. */
-export function floorPid() {
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d))) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      if (Number(stat[1]) === process.pid && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('floor-server.js')) return Number(pid);
-    } catch {
-      /* gone */
-    }
-  }
-  throw new Error('no floor server running');
-}
-
-/**
- * The server's CPU per request (µs) over exactly `amount` requests: robust to whatever else runs on the machine.
- * (Shared with bench/members.js; a candidate for lib.js.)
- */
-export async function cpuPerRequest(pid, url, { amount = 20000, connections = 50, headers = {} } = {}) {
-  const before = cpuSeconds(pid);
-  const r = await autocannon({ url, amount, connections, headers, pipelining: 1 });
-  const cpu = cpuSeconds(pid) - before;
-  if (r.non2xx + r.errors + r.timeouts > 0) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
-  return Math.round((cpu / r.requests.total) * 1e6 * 10) / 10;
-}
-
 /**
  * Checkout page rps ÷ the floor's (bare Fastify reading the session with one prepared SELECT and sending the same
  * HTML and headers), side by side in one run; plus the
@@ -113,7 +82,7 @@ export async function checkoutBench({ duration = 8, connections = 50 } = {}) {
       // The product server's own CPU: the page, and /health for the per-request framework cost every route pays.
       serverCpuUsPerPage: await cpuPerRequest(server.child.pid, page, { connections }),
       serverCpuUsPerHealth: await cpuPerRequest(server.child.pid, `${server.base}/health`, { connections }),
-      floorCpuUsPerPage: await cpuPerRequest(floorPid(), `${floor.base}/checkout/${id}`, { connections }),
+      floorCpuUsPerPage: await cpuPerRequest(floor.pid, `${floor.base}/checkout/${id}`, { connections }),
       checkoutP99Ms: r.aP99Ms,
       htmlBytes: Buffer.byteLength(html),
       connections,

@@ -151,6 +151,15 @@ export function cpuMs(pid) {
   }
 }
 
+/** The server's CPU per request (µs) over exactly `amount` requests: robust to whatever else runs on the machine. */
+export async function cpuPerRequest(pid, url, { amount = 20000, connections = 50, headers = {} } = {}) {
+  const before = cpuMs(pid);
+  const r = await autocannon({ url, amount, connections, headers, pipelining: 1 });
+  const cpu = cpuMs(pid) - before;
+  if (r.non2xx + r.errors + r.timeouts > 0) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
+  return Math.round((cpu / r.requests.total) * 1e3 * 10) / 10;
+}
+
 const r3 = (x) => Math.round(x * 1000) / 1000;
 const median = (xs) => {
   const s = [...xs].sort((x, y) => x - y);

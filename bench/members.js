@@ -15,8 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuPerRequest, floorPid } from './checkout.js';
-import { ROOT, sideBySide, startFloor, startServer } from './lib.js';
+import { cpuPerRequest, ROOT, sideBySide, startFloor, startServer } from './lib.js';
 
 const dist = (p) => import(path.join(ROOT, 'dist', p));
 
@@ -102,7 +101,7 @@ export async function membersBench({ duration = 8, connections = 50, members = 1
       serverCpuUsPerGzipPage: await cpuPerRequest(server.child.pid, url, { headers: gzipped, amount: 5000, connections }),
       gzipped: await encoded(gzipped),
       serverCpuUsPerHealth: await cpuPerRequest(server.child.pid, `${server.base}/health`, { connections }),
-      floorCpuUsPerPage: await cpuPerRequest(floorPid(), floorUrl, { amount: 10000, connections }),
+      floorCpuUsPerPage: await cpuPerRequest(floor.pid, floorUrl, { amount: 10000, connections }),
       membersP99Ms: r.aP99Ms,
       bodyBytes: Buffer.byteLength(body),
       members,
