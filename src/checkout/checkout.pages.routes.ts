@@ -32,8 +32,8 @@ function html(reply: FastifyReply, status: number, session: CheckoutSessionRow |
   return reply
     .code(status)
     .type('text/html; charset=utf-8')
-    .header('Cache-Control', 'no-store')
-    .header('Content-Security-Policy', checkoutCsp(session))
+    .header('cache-control', 'no-store')
+    .header('content-security-policy', checkoutCsp(session))
     .send(body);
 }
 
@@ -45,7 +45,7 @@ const STATE_STATUS = { completed: 200, cancelled: 200, expired: 410, not_found: 
 function send(reply: FastifyReply, o: PageOutcome | { kind: 'confirm'; model: Parameters<typeof renderConfirmPage>[0]; payment: Parameters<typeof renderConfirmPage>[1] }): FastifyReply {
   switch (o.kind) {
     case 'redirect':
-      return reply.code(303).header('Cache-Control', 'no-store').header('Location', o.url).send();
+      return reply.code(303).header('cache-control', 'no-store').header('location', o.url).send();
     case 'form':
       return html(reply, o.refusal ? FORM_STATUS[o.refusal] : 200, o.model.session, renderCheckoutPage(o.model, o.values, o.errors, o.alert));
     case 'confirm':
@@ -63,7 +63,7 @@ export function checkoutPageRoutes(deps: { checkout: CheckoutService }): Fastify
   return async (app) => {
     // Anything these routes answer without its own policy (e.g. a 413 problem) gets the strictest one.
     app.addHook('onSend', (_request, reply, payload, done) => {
-      if (!reply.hasHeader('Content-Security-Policy')) reply.header('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+      if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
       done(null, payload);
     });
     // Customers get an HTML page, never problem+json; internals stay in the log.
@@ -86,27 +86,25 @@ export function checkoutPageRoutes(deps: { checkout: CheckoutService }): Fastify
       let css: string | undefined;
       if (file === `checkout.${CSS_HASH}.css`) css = CHECKOUT_CSS;
       else if (theme) css = themeCss(checkoutTheme(`#${theme[1]}`, `#${theme[2]}`));
-      if (css === undefined) return reply.code(404).type('text/plain; charset=utf-8').header('Content-Security-Policy', "default-src 'none'").send('Not found');
+      if (css === undefined) return reply.code(404).type('text/plain; charset=utf-8').header('content-security-policy', "default-src 'none'").send('Not found');
       // Both are content-addressed (by hash or by the colours themselves), so they never change.
       return reply
         .type('text/css; charset=utf-8')
-        .header('Cache-Control', 'public, max-age=31536000, immutable')
-        .header('Content-Security-Policy', "default-src 'none'")
+        .header('cache-control', 'public, max-age=31536000, immutable')
+        .header('content-security-policy', "default-src 'none'")
         .send(css);
     });
 
     const body = (request: { body: unknown }): FormFields => (request.body && typeof request.body === 'object' ? (request.body as FormFields) : {});
 
-    app.get<{ Params: { id: string } }>('/:id', { schema: { hide: true } }, async (request, reply) => send(reply, await checkout.page(request.params.id)));
-    app.get<{ Params: { id: string } }>('/:id/confirm', { schema: { hide: true } }, async (request, reply) => send(reply, await checkout.confirmPage(request.params.id)));
-    app.post<{ Params: { id: string } }>('/:id/pay', { schema: { hide: true }, bodyLimit: FORM_LIMIT }, async (request, reply) =>
-      send(reply, await checkout.pay(request.params.id, body(request))),
-    );
-    app.post<{ Params: { id: string } }>('/:id/confirm', { schema: { hide: true }, bodyLimit: FORM_LIMIT }, async (request, reply) =>
-      send(reply, await checkout.confirm(request.params.id, body(request))),
-    );
-    app.post<{ Params: { id: string } }>('/:id/cancel', { schema: { hide: true }, bodyLimit: FORM_LIMIT }, async (request, reply) =>
-      send(reply, await checkout.cancel(request.params.id, body(request))),
-    );
+    // Every page answer is no-store and carries the session's CSRF token, so none is compressed (a secret next
+    // to text the customer typed is what BREACH-style length probing needs): no compression hooks on them.
+    const pageRoute = { schema: { hide: true }, compress: false } as const;
+    const formRoute = { ...pageRoute, bodyLimit: FORM_LIMIT } as const;
+    app.get<{ Params: { id: string } }>('/:id', pageRoute, async (request, reply) => send(reply, await checkout.page(request.params.id)));
+    app.get<{ Params: { id: string } }>('/:id/confirm', pageRoute, async (request, reply) => send(reply, await checkout.confirmPage(request.params.id)));
+    app.post<{ Params: { id: string } }>('/:id/pay', formRoute, async (request, reply) => send(reply, await checkout.pay(request.params.id, body(request))));
+    app.post<{ Params: { id: string } }>('/:id/confirm', formRoute, async (request, reply) => send(reply, await checkout.confirm(request.params.id, body(request))));
+    app.post<{ Params: { id: string } }>('/:id/cancel', formRoute, async (request, reply) => send(reply, await checkout.cancel(request.params.id, body(request))));
   };
 }

@@ -294,7 +294,9 @@ const TICKED = ['marketingOptIn', 'terms', 'ddConfirm'] as const;
 /** What a form page's markup depends on besides its slots: the key's theme and operator, the item, the ticks. */
 function formShape(m: PageModel, values: FormFields): string {
   const s = m.session;
-  return JSON.stringify([s.operatorName, s.logoSha256, s.primaryColour, s.secondaryColour, s.amountPence, s.currency, m.item, m.methods, m.member !== null, values.method, ...TICKED.map((f) => values[f])]);
+  // The item as stored (m.item is its parse, see pageModel): JSON text has no raw control character, so the
+  // NUL cannot be confused with its content, and the item need not be serialised again per page view.
+  return `${s.item}\u0000${JSON.stringify([s.operatorName, s.logoSha256, s.primaryColour, s.secondaryColour, s.amountPence, s.currency, m.methods, m.member !== null, values.method, ...TICKED.map((f) => values[f])])}`;
 }
 
 /** The form's per-session text, in slot order: the session id, its CSRF token, the typed fields, the named member. */

@@ -65,9 +65,19 @@ export function compileTemplate(count: number, render: (markers: string[]) => st
  * parts costs less than building a string of many pieces that the socket then has to flatten and encode.
  */
 export function fillTemplate(t: PageTemplate, values: readonly string[]): Buffer {
-  const chunks: Buffer[] = [t.parts[0]];
-  for (let i = 0; i < t.slots.length; i++) chunks.push(Buffer.from(escapeHtml(values[t.slots[i]]), 'utf8'), t.parts[i + 1]);
-  return Buffer.concat(chunks);
+  // One buffer, sized first: the parts are copied and the escaped values encoded straight into it.
+  const texts = t.slots.map((slot) => escapeHtml(values[slot]));
+  let size = 0;
+  for (const part of t.parts) size += part.length;
+  for (const text of texts) size += Buffer.byteLength(text, 'utf8');
+  const out = Buffer.allocUnsafe(size);
+  let at = t.parts[0].copy(out, 0);
+  for (let i = 0; i < texts.length; i++) {
+    at += out.write(texts[i], at, 'utf8');
+    at += t.parts[i + 1].copy(out, at);
+  }
+  // Never a byte of the pool's earlier contents, whatever the encoder did.
+  return at === size ? out : out.subarray(0, at);
 }
 
 /** True when `text` could be mistaken for a marker (then the page is rendered without a template). */
