@@ -14,6 +14,8 @@ const CONTRACT_HEADERS = /^(content-security-policy|cross-origin-|permissions-po
  * /v1/me against its floor, side by side in one run, 50 connections, alternating rounds:
  * - product: the default configuration (logs at info, in-process rate limiter on), a cached key;
  * - product with LOG_LEVEL=silent, and product with the limiter's counting off (bench/nolimit-server.js);
+ * - the product's app with its own per-request work replaced by the floor's (bench/nowork-server.js): what the
+ *   framework set-up of the whole application (options, plugins, hooks, ~120 routes) costs on its own;
  * - floor (bench/floor-server.js): bare Fastify, no logger, SHA-256 of the key and one Map look-up, the same
  *   body. It also sends the same contract headers (security headers, RateLimit-*, X-Request-Id) as constant
  *   strings: without them the floor does less than the contract requires (they cost a bare server ~15 %).
@@ -32,10 +34,12 @@ export async function httpBench({ rounds = 4, seconds = 4 } = {}) {
     servers.push(silent);
     const noLimit = await startServer({ LOG_LEVEL: 'info', FLOW_DATA_DIR: product.dataDir }, [], 'bench/nolimit-server.js');
     servers.push(noLimit);
+    const noWork = await startServer({ FLOW_DATA_DIR: product.dataDir, FLOW_BENCH_KEY: created.key }, [], 'bench/nowork-server.js');
+    servers.push(noWork);
     const floor = await startFloor({ kind: 'me', key: created.key, body, headers: floorHeaders });
     servers.push(floor);
     const at = (s) => ({ url: `${s.base}/v1/me`, headers, pid: s.pid ?? s.child.pid });
-    const run = await alternate({ product: at(product), silent: at(silent), noLimit: at(noLimit), floor: at(floor) }, { rounds, seconds });
+    const run = await alternate({ product: at(product), silent: at(silent), noLimit: at(noLimit), noWork: at(noWork), floor: at(floor) }, { rounds, seconds });
     const steady = await load(`${product.base}/v1/me`, { duration: 5, connections: 10, headers, overallRate: 2000 });
     const vsFloor = run.ratio('product', 'floor');
     return {
@@ -45,6 +49,10 @@ export async function httpBench({ rounds = 4, seconds = 4 } = {}) {
       ratios: vsFloor.rounds,
       silentVsFloor: run.ratio('silent', 'floor').ratio,
       limiterOnVsOff: run.ratio('product', 'noLimit').ratio,
+      // The product's app with its own per-request work stubbed (bench/nowork-server.js): the framework set-up's
+      // share of the gap, and the share of the product's checks, log and counters.
+      frameworkVsFloor: run.ratio('noWork', 'floor').ratio,
+      productVsFramework: run.ratio('product', 'noWork').ratio,
       serverCpuUsPerRequest: Object.fromEntries(Object.entries(run.summary).map(([k, v]) => [k, v.cpuUsPerRequest])),
       meP99MsSaturated50Connections: run.summary.product.p99Ms,
       meP99MsAt2000PerSecond: steady.p99,

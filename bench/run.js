@@ -34,6 +34,8 @@ results.http = await section('/v1/me: product (logs at info, limiter on) vs floo
 row('/v1/me ÷ floor (default config)', results.http.ratio, '>=', 0.8);
 row('/v1/me ÷ floor, LOG_LEVEL=silent', results.http.silentVsFloor);
 row('/v1/me, rate limiter on ÷ off', results.http.limiterOnVsOff, '>=', 0.95);
+row("/v1/me, the product's app with its own work stubbed ÷ floor", results.http.frameworkVsFloor);
+row("/v1/me ÷ the product's app with its own work stubbed", results.http.productVsFramework);
 row('/v1/me p99 ms at 2,000 requests/s', results.http.meP99MsAt2000PerSecond, '<=', 5);
 
 results.verify = await section('key verification in process', verifyBench);
