@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Actor, AuditRepository, NewAuditEvent } from '../audit/audit.repository.js';
 import { BASE62 } from '../kernel/base62.js';
 import type { Clock } from '../kernel/time.js';
@@ -181,9 +182,14 @@ export async function applyMemberBatch(
       createdAt: now,
       updatedAt: now,
     }));
-    await members.insertMany(newMembers);
     const updated = updates.map((u) => ({ ...u.member, seq: seq++, updatedAt: now }));
-    for (const m of updated) await members.update(m);
+    // The members are written while this process builds their audit and webhook events, so on PostgreSQL the
+    // database and this process work at once instead of in turn. The transaction still runs one statement at a
+    // time, in the order they are issued (members, audit events, the members' references, updates, webhook events):
+    // none of them needs one issued after it.
+    const inserting = members.insertMany(newMembers);
+    inserting.catch(() => undefined); // awaited below; a failure meanwhile must not count as unhandled
+    await nextTurn(); // the members' statement goes out before the events are built
     const changesOf = auditChanges(opts.changes);
     const event = (action: string, m: Member, r: MemberRow): NewAuditEvent => ({
       environmentId: env,
@@ -193,8 +199,13 @@ export async function applyMemberBatch(
       targetId: m.id,
       changes: changesOf(r),
     });
-    await tx.audit.recordMany([...newMembers.map((m, i) => event('member.created', m, creates[i])), ...updates.map((u) => event('member.updated', u.member, u.row))]);
-    await tx.webhookEvents.recordMany([...newMembers.map((m) => webhookEvents.memberCreated(env, memberView(m))), ...updated.map((m) => webhookEvents.memberUpdated(env, memberView(m)))]);
+    const auditing = tx.audit.recordMany([...newMembers.map((m, i) => event('member.created', m, creates[i])), ...updates.map((u) => event('member.updated', u.member, u.row))]);
+    auditing.catch(() => undefined);
+    const events = [...newMembers.map((m) => webhookEvents.memberCreated(env, memberView(m))), ...updated.map((m) => webhookEvents.memberUpdated(env, memberView(m)))];
+    await inserting;
+    await auditing;
+    for (const m of updated) await members.update(m);
+    await tx.webhookEvents.recordMany(events);
   }
   return { created: creates.length, updated: updates.length, unchanged, errors };
 }

@@ -1,5 +1,5 @@
 import { CompiledQuery, sql, type Compilable, type Kysely } from 'kysely';
-import { chunks, insertRows, onPostgres, sqliteIn } from '../db/bulk.js';
+import { chunks, insertRows, onPostgres, pgArray, sqliteIn } from '../db/bulk.js';
 import { reserveSeq } from '../db/change-counter.js';
 import type { Database, MembersTable } from '../db/schema.js';
 
@@ -163,7 +163,7 @@ export function createMembersRepository(db: Kysely<Database>) {
     for (const part of chunks([...new Set(keys)])) {
       if (onPostgres(db)) {
         const { rows } = await sql<MembersTable>`
-          select m.* from unnest(${part}::text[]) as k(v)
+          select m.* from unnest(${pgArray(part, 'text')}::text[]) as k(v)
           cross join lateral (select * from members where environment_id = ${environmentId} and ${sql.ref(column)} = k.v offset 0) as m`.execute(db);
         out.push(...rows);
       } else out.push(...(await db.selectFrom('members').selectAll().where('environment_id', '=', environmentId).where(sqliteIn(column, part)).execute()));
@@ -229,7 +229,7 @@ export function createMembersRepository(db: Kysely<Database>) {
           rows = (
             await sql<MembersTable & { ref_system: string; ref_id: string }>`
               select m.*, r.system as ref_system, r.external_id as ref_id
-              from unnest(${systems}::text[], ${ids}::text[]) as k(system, id)
+              from unnest(${pgArray(systems, 'text')}::text[], ${pgArray(ids, 'text')}::text[]) as k(system, id)
               cross join lateral (select system, external_id, member_id from member_external_refs where environment_id = ${environmentId} and system = k.system and external_id = k.id offset 0) as r
               cross join lateral (select * from members where id = r.member_id offset 0) as m`.execute(db)
           ).rows;

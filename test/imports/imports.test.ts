@@ -200,6 +200,33 @@ describe('member imports', () => {
     }
   });
 
+  it('commits batches whole when an audit event fails: the batch\'s members are not written either', async () => {
+    // The audit events are written while (PostgreSQL) or after (SQLite) the batch's members are: a failing audit
+    // insert must still roll the whole batch back. It fails once the table holds more members than one batch.
+    const db = t.deps.store.db;
+    const before = Number((await sql<{ n: number }>`select count(*) as n from members`.execute(db)).rows[0].n);
+    if (t.deps.store.dialect === 'sqlite') {
+      await sql`CREATE TRIGGER audit_boom BEFORE INSERT ON audit_events WHEN (SELECT count(*) FROM members) > ${sql.lit(before + 5)} BEGIN SELECT RAISE(ABORT, 'audit boom'); END`.execute(db);
+    } else {
+      await sql`CREATE FUNCTION audit_boom() RETURNS trigger AS $$ BEGIN IF (SELECT count(*) FROM members) > ${sql.lit(before + 5)} THEN RAISE EXCEPTION 'audit boom'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`.execute(db);
+      await sql`CREATE TRIGGER audit_boom BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_boom()`.execute(db);
+    }
+    t.deps.imports.options.batchSize = 5;
+    try {
+      const rows = Array.from({ length: 12 }, (_, i) => `Audit,R${i},audit-boom${i}@import.example`);
+      const job = await run(`first_name,last_name,email\n${rows.join('\n')}\n`);
+      expect(job.status).toBe('failed');
+      expect(job.committedThroughRow).toBe(6);
+      expect(job.counts).toMatchObject({ read: 5, created: 5 });
+      for (let i = 0; i < 12; i++) expect((await byEmail(`audit-boom${i}@import.example`)).length, `row ${i}`).toBe(i < 5 ? 1 : 0);
+      const events = (await t.deps.audit.list({ environmentId: w.env.id, limit: 100 })).data.filter((e) => e.changes.importId === job.id);
+      expect(events).toHaveLength(5);
+    } finally {
+      t.deps.imports.options.batchSize = 1000;
+      await sql`DROP TRIGGER audit_boom ${t.deps.store.dialect === 'postgres' ? sql`ON audit_events` : sql``}`.execute(db);
+    }
+  });
+
   it('after a restart, an interrupted job resumes after its last committed batch, or fails listing what was written', async () => {
     // A job a dead process left running: rows 2–3 committed, the spool file still on disk.
     const { Readable } = await import('node:stream');
