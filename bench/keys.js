@@ -13,8 +13,8 @@ const CONTRACT_HEADERS = /^(content-security-policy|cross-origin-|permissions-po
 /**
  * /v1/me against its floor, side by side in one run, 50 connections, alternating rounds:
  * - product: the default configuration (logs at info, in-process rate limiter on), a cached key;
- * - product with LOG_LEVEL=silent, and product with the limiter's counting off (bench/nolimit-server.js);
- * - the product's app with its own per-request work replaced by the floor's (bench/nowork-server.js): what the
+ * - product with LOG_LEVEL=silent, and product with the limiter's counting off (bench/stubbed-server.js, FLOW_BENCH_STUB=limiter);
+ * - the product's app with its own per-request work replaced by the floor's (bench/stubbed-server.js, FLOW_BENCH_STUB=work): what the
  *   framework set-up of the whole application (options, plugins, hooks, ~120 routes) costs on its own;
  * - floor (bench/floor-server.js): bare Fastify, no logger, SHA-256 of the key and one Map look-up, the same
  *   body. It also sends the same contract headers (security headers, RateLimit-*, X-Request-Id) as constant
@@ -32,9 +32,9 @@ export async function httpBench({ rounds = 4, seconds = 4 } = {}) {
     const floorHeaders = Object.fromEntries([...first.headers].filter(([k]) => CONTRACT_HEADERS.test(k)));
     const silent = await startServer({ LOG_LEVEL: 'silent', FLOW_DATA_DIR: product.dataDir });
     servers.push(silent);
-    const noLimit = await startServer({ LOG_LEVEL: 'info', FLOW_DATA_DIR: product.dataDir }, [], 'bench/nolimit-server.js');
+    const noLimit = await startServer({ LOG_LEVEL: 'info', FLOW_DATA_DIR: product.dataDir, FLOW_BENCH_STUB: 'limiter' }, [], 'bench/stubbed-server.js');
     servers.push(noLimit);
-    const noWork = await startServer({ FLOW_DATA_DIR: product.dataDir, FLOW_BENCH_KEY: created.key }, [], 'bench/nowork-server.js');
+    const noWork = await startServer({ FLOW_DATA_DIR: product.dataDir, FLOW_BENCH_STUB: 'work', FLOW_BENCH_KEY: created.key }, [], 'bench/stubbed-server.js');
     servers.push(noWork);
     const floor = await startFloor({ kind: 'me', key: created.key, body, headers: floorHeaders });
     servers.push(floor);
@@ -49,7 +49,7 @@ export async function httpBench({ rounds = 4, seconds = 4 } = {}) {
       ratios: vsFloor.rounds,
       silentVsFloor: run.ratio('silent', 'floor').ratio,
       limiterOnVsOff: run.ratio('product', 'noLimit').ratio,
-      // The product's app with its own per-request work stubbed (bench/nowork-server.js): the framework set-up's
+      // The product's app with its own per-request work stubbed (bench/stubbed-server.js, FLOW_BENCH_STUB=work): the framework set-up's
       // share of the gap, and the share of the product's checks, log and counters.
       frameworkVsFloor: run.ratio('noWork', 'floor').ratio,
       productVsFramework: run.ratio('product', 'noWork').ratio,

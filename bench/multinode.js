@@ -38,8 +38,8 @@ const expires = () => new Date(Date.now() + 300 * 86_400_000).toISOString().slic
 
 async function startNoLimitServer(env) {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'bench/nolimit-server.js')], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+  const child = spawn(process.execPath, [path.join(ROOT, 'bench/stubbed-server.js')], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', FLOW_BENCH_STUB: 'limiter' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
