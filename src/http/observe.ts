@@ -3,14 +3,14 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics.js';
 import { accessLog, routeField } from './logging.js';
 
+const NO_ROUTE = routeField(undefined);
+
 /**
  * Counts every answer for /metrics and writes its access line. Each route gets its own onResponse hook with
  * its pattern bound when the route is registered, so nothing is looked up per request (request.routeOptions
  * builds an object on every read); answers that matched no route are handled by one app-wide hook. Install
  * before any route is registered.
  */
-const NO_ROUTE = routeField(undefined);
-
 export function observeResponses(app: FastifyInstance, deps: { metrics: Pick<Metrics, 'http'>; logger: Logger }): void {
   const { metrics } = deps;
   const log = accessLog(deps.logger);
