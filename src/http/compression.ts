@@ -8,15 +8,14 @@ const COMPRESS_THRESHOLD = 1024;
  * gzip/br for JSON, CSV and the docs above 1 KB. Not compressed:
  * - `Cache-Control: no-store` answers (a new key's secret, session tokens, access codes): a secret next to
  *   text the caller chose (the key's reference) is what BREACH-style length probing needs;
- * - GET /v1/me, the hot path: no compression hook at all on that route (its body is under the threshold anyway);
- *   the hosted checkout pages take none either (`compress: false`: every page answer is no-store).
+ * - routes marked `compress: false` get no compression hook at all: GET /v1/me, the hot path (its body is under
+ *   the threshold anyway), and the hosted checkout pages (every page answer is no-store).
  * Request bodies are never decompressed: an import's 100 MiB bound is a bound on what the client sends.
  */
 export async function registerCompression(app: FastifyInstance): Promise<void> {
   // Before the plugin's own onRoute hook: route options it reads, and the hook below placed ahead of its own.
   app.addHook('onRoute', (route) => {
     route.decompress = false;
-    if (route.url === '/v1/me') route.compress = false;
     if (route.compress === false) return;
     const own = route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend];
     route.onSend = [noCompressionForSecrets, ...own];

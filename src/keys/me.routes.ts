@@ -8,6 +8,8 @@ export function meRoutes(): FastifyPluginAsyncTypebox {
     app.get(
       '/me',
       {
+        // The hot path: no compression hooks (the body is under the threshold anyway).
+        compress: false,
         schema: {
           tags: ['Keys'],
           summary: 'The calling key: its environment, purpose, expiry and permissions (any purpose)',
