@@ -3,8 +3,8 @@
 // the floor's (bench/floor-server.js `checkout`: bare Fastify reading the session and sending the same HTML), both on loopback, same
 // run, same connections, alternating rounds.
 //
-//   standalone:  npm run build && node bench/checkout.js [--duration 8] [--connections 50]
-//                → prints one JSON line { bench, checkoutRps, floorRps, ratio (median of 4 alternating rounds),
+//   standalone:  npm run build && node bench/checkout.js [--duration 12] [--connections 50]
+//                → prints one JSON line { bench, checkoutRps, floorRps, ratio (median of 3 alternating rounds),
 //                  serverCpuUsPerPage, serverCpuUsPerHealth, ... }
 //   profile:     BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/checkout.js (flags for the server process)
 //   from run.js: import { checkoutBench } from './checkout.js'; const r = await checkoutBench({ duration: 8 });
@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuPerRequest, ROOT, sideBySide, startFloor, startServer } from './lib.js';
+import { alternate, cpuPerRequest, ROOT, startFloor, startServer } from './lib.js';
 
 const dist = (p) => import(path.join(ROOT, 'dist', p));
 
@@ -45,18 +45,20 @@ async function prepareStore(dataDir) {
   }
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of 1/100 s). */
 /**
  * Checkout page rps ÷ the floor's (bare Fastify reading the session with one prepared SELECT and sending the same
- * HTML and headers), side by side in one run; plus the
- * product server's CPU per page, which the other processes on the machine do not change.
+ * HTML and headers), side by side in one run, each side BENCH_PROCESSES (default 3) server processes on the same
+ * store (the median over them: see lib.js `alternate`); plus the server's CPU per page and per /health.
  */
-export async function checkoutBench({ duration = 8, connections = 50 } = {}) {
+export async function checkoutBench({ duration = 12, connections = 50, processes = Number(process.env.BENCH_PROCESSES ?? 3) } = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flow-bench-checkout-'));
   const { key, siteId, typeId } = await prepareStore(dataDir);
-  const server = await startServer({ FLOW_DATA_DIR: dataDir }, process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []);
-  let floor;
+  const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+  const servers = [];
+  const floors = [];
   try {
+    for (let i = 0; i < processes; i++) servers.push(await startServer({ FLOW_DATA_DIR: dataDir }, nodeArgs));
+    const server = servers[0];
     const res = await fetch(`${server.base}/v1/checkout/sessions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
@@ -69,35 +71,42 @@ export async function checkoutBench({ duration = 8, connections = 50 } = {}) {
     if (first.status !== 200) throw new Error(`the checkout page answered ${first.status}`);
     const html = await first.text();
     const headers = Object.fromEntries([...first.headers].filter(([k]) => !['content-length', 'content-type', 'date', 'connection', 'keep-alive', 'transfer-encoding'].includes(k)));
-    floor = await startFloor({ kind: 'checkout', html, headers, dbFile: path.join(dataDir, 'flow.sqlite') });
-    const rounds = 4;
-    const seconds = Math.max(2, Math.round(duration / rounds));
-    const r = await sideBySide({ url: page }, { url: `${floor.base}/checkout/${id}` }, { rounds, seconds, connections });
+    for (let i = 0; i < processes; i++) floors.push(await startFloor({ kind: 'checkout', html, headers, dbFile: path.join(dataDir, 'flow.sqlite') }));
+    const rounds = 3;
+    const seconds = Math.max(2, Math.round(duration / rounds / processes));
+    const run = await alternate(
+      { product: servers.map((s) => ({ url: `${s.base}/checkout/${id}`, pid: s.child.pid })), floor: floors.map((f) => ({ url: `${f.base}/checkout/${id}`, pid: f.pid })) },
+      { rounds, seconds, connections },
+    );
+    const r = run.ratio('product', 'floor');
     return {
       bench: 'checkout_page_vs_floor',
-      checkoutRps: r.aRps,
-      floorRps: r.bRps,
+      processesPerSide: processes,
+      checkoutRps: run.summary.product.rps,
+      floorRps: run.summary.floor.rps,
       ratio: r.ratio,
-      ratios: r.ratios,
-      // The product server's own CPU: the page, and /health for the per-request framework cost every route pays.
-      serverCpuUsPerPage: await cpuPerRequest(server.child.pid, page, { connections }),
+      ratios: r.rounds,
+      // The servers' own CPU a page (median over the processes, and each), and /health's for the per-request framework cost every route pays.
+      serverCpuUsPerPage: run.summary.product.cpuUsPerRequest,
+      serverCpuUsPerPageEachProcess: run.summary.product.cpuUsPerRequestEachProcess,
+      floorCpuUsPerPage: run.summary.floor.cpuUsPerRequest,
+      floorCpuUsPerPageEachProcess: run.summary.floor.cpuUsPerRequestEachProcess,
       serverCpuUsPerHealth: await cpuPerRequest(server.child.pid, `${server.base}/health`, { connections }),
-      floorCpuUsPerPage: await cpuPerRequest(floor.pid, `${floor.base}/checkout/${id}`, { connections }),
-      checkoutP99Ms: r.aP99Ms,
+      checkoutP99Ms: run.summary.product.p99Ms,
       htmlBytes: Buffer.byteLength(html),
       connections,
       secondsPerRound: seconds,
       rounds,
-      errors: r.errors,
+      errors: run.summary.product.errors + run.summary.floor.errors,
     };
   } finally {
-    await floor?.stop();
-    await server.stop();
+    for (const f of floors) await f.stop();
+    for (const s of servers) await s.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { duration: { type: 'string', default: '8' }, connections: { type: 'string', default: '50' } } });
+  const { values } = parseArgs({ options: { duration: { type: 'string', default: '12' }, connections: { type: 'string', default: '50' } } });
   console.log(JSON.stringify(await checkoutBench({ duration: Number(values.duration), connections: Number(values.connections) })));
 }

@@ -161,42 +161,64 @@ export async function cpuPerRequest(pid, url, { amount = 20000, connections = 50
 }
 
 const r3 = (x) => Math.round(x * 1000) / 1000;
-const median = (xs) => {
+export const median = (xs) => {
   const s = [...xs].sort((x, y) => x - y);
   return (s[Math.floor((s.length - 1) / 2)] + s[Math.ceil((s.length - 1) / 2)]) / 2;
 };
 
 /**
  * Loads each target in turn, round after round (alternating short rounds, so load from anything else on the
- * machine hits every side alike). `targets`: { name: { url, headers?, pid? } }. Returns, per target, its mean
- * rps, worst p99, errors and (with a pid) the server's CPU µs per request; `ratio(a, b)` is the median over
- * rounds of a's rps ÷ b's rps in the same round.
+ * machine hits every side alike). `targets`: { name: target | target[] } with target { url, headers?, pid? }.
+ * A side given as several targets is several server processes of the same build: identical processes on a
+ * shared machine differ by up to ±25 % in CPU a request (optimiser state, cache placement), so a side's figure
+ * in a round is the median over its processes, not one process's luck. Returns, per side, its mean rps, worst
+ * p99, errors and (with pids) the median over its processes of each one's median CPU µs a request; `ratio(a,
+ * b)` is the median over rounds of a's rps ÷ b's rps in the same round.
  */
 export async function alternate(targets, { rounds = 4, seconds = 4, connections = 50, warmup = 2 } = {}) {
   const names = Object.keys(targets);
-  for (const n of names) await load(targets[n].url, { duration: warmup, connections, headers: targets[n].headers });
+  const sides = Object.fromEntries(names.map((n) => [n, [targets[n]].flat()]));
+  const width = Math.max(...names.map((n) => sides[n].length));
+  for (const n of names) for (const t of sides[n]) await load(t.url, { duration: warmup, connections, headers: t.headers });
+  // runs[name][round][process]
   const runs = Object.fromEntries(names.map((n) => [n, []]));
   for (let i = 0; i < rounds; i++) {
-    for (const n of names) {
-      const t = targets[n];
-      const before = t.pid ? cpuMs(t.pid) : undefined;
-      const r = await load(t.url, { duration: seconds, connections, headers: t.headers });
-      const after = t.pid ? cpuMs(t.pid) : undefined;
-      runs[n].push({ ...r, cpuUsPerRequest: before === undefined || after === undefined ? undefined : ((after - before) * 1000) / (r.rps * seconds) });
+    for (const n of names) runs[n].push([]);
+    // Process j of every side, then process j + 1 of every side: the sides stay interleaved within a round.
+    for (let j = 0; j < width; j++) {
+      for (const n of names) {
+        const t = sides[n][j];
+        if (!t) continue;
+        const before = t.pid ? cpuMs(t.pid) : undefined;
+        const r = await load(t.url, { duration: seconds, connections, headers: t.headers });
+        const after = t.pid ? cpuMs(t.pid) : undefined;
+        runs[n][i].push({ ...r, cpuUsPerRequest: before === undefined || after === undefined ? undefined : ((after - before) * 1000) / (r.rps * seconds) });
+      }
     }
   }
+  const roundRps = (n, i) => median(runs[n][i].map((r) => r.rps));
   const summary = Object.fromEntries(
     names.map((n) => {
-      const rs = runs[n];
-      const cpu = rs.map((r) => r.cpuUsPerRequest).filter((x) => x !== undefined);
-      return [n, { rps: Math.round(rs.reduce((a, r) => a + r.rps, 0) / rounds), p99Ms: Math.max(...rs.map((r) => r.p99)), errors: rs.reduce((a, r) => a + r.errors + r.non2xx, 0), cpuUsPerRequest: cpu.length ? Math.round(median(cpu) * 10) / 10 : undefined }];
+      const all = runs[n].flat();
+      const perProcess = sides[n].map((_, j) => runs[n].map((round) => round[j].cpuUsPerRequest).filter((x) => x !== undefined)).filter((xs) => xs.length);
+      const cpuEach = perProcess.map(median);
+      return [
+        n,
+        {
+          rps: Math.round(all.reduce((a, r) => a + r.rps, 0) / all.length),
+          p99Ms: Math.max(...all.map((r) => r.p99)),
+          errors: all.reduce((a, r) => a + r.errors + r.non2xx, 0),
+          cpuUsPerRequest: cpuEach.length ? Math.round(median(cpuEach) * 10) / 10 : undefined,
+          ...(cpuEach.length > 1 ? { cpuUsPerRequestEachProcess: cpuEach.map((x) => Math.round(x * 10) / 10) } : {}),
+        },
+      ];
     }),
   );
   return {
     summary,
-    /** Median over rounds of a ÷ b, and every round's ratio. */
+    /** Median over rounds of a ÷ b (each side's median over its processes in that round), and every round's ratio. */
     ratio(a, b) {
-      const each = runs[a].map((r, i) => r.rps / runs[b][i].rps);
+      const each = runs[a].map((_, i) => roundRps(a, i) / roundRps(b, i));
       return { ratio: r3(median(each)), rounds: each.map(r3) };
     },
   };
