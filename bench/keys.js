@@ -26,9 +26,9 @@ const CONTRACT_HEADERS = /^(content-security-policy|cross-origin-|permissions-po
  */
 export async function httpBench({ rounds = 3, seconds = 4, processes = Number(process.env.BENCH_PROCESSES ?? 3) } = {}) {
   // A set-up server makes the store (migrations, seed) and the key, then stops: every measured server starts on
-  // the existing store alike. A server that migrated and seeded a new store in its own process runs its requests
-  // slower afterwards (up to 30 % more CPU a request on Node.js 20), and a restart on an existing store is what
-  // a deployment does nearly every time.
+  // the existing store alike, as a deployment's restart nearly always does. (In one run the process that had
+  // migrated and seeded a new store was the slowest of its side by 30 %; one run does not prove it, but no
+  // side should carry that start-up when the others do not.)
   const setup = await startServer({ LOG_LEVEL: 'info' });
   const servers = [setup];
   try {
