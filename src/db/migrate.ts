@@ -9,6 +9,7 @@ import { keyChangesMigration } from './migrations/0006-key-changes.js';
 import { importFairnessMigration } from './migrations/0008-import-fairness.js';
 import { webhooksMigration } from './migrations/0009-webhooks.js';
 import { checkoutExpiryMigration } from './migrations/0010-checkout-expiry.js';
+import { logForeignKeysMigration } from './migrations/0011-log-foreign-keys.js';
 
 /** A migration that may differ by engine (e.g. blob vs bytea). */
 type PortableMigration = (dialect: DialectName) => Migration;
@@ -24,6 +25,7 @@ const MIGRATIONS: Array<[string, PortableMigration]> = [
   ['0008-import-fairness', importFairnessMigration],
   ['0009-webhooks', webhooksMigration],
   ['0010-checkout-expiry', checkoutExpiryMigration],
+  ['0011-log-foreign-keys', logForeignKeysMigration],
 ];
 
 /**
