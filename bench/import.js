@@ -305,6 +305,7 @@ export async function runImportBench({ rows = 100_000, narrow = rows > 800_000, 
       Object.assign(result, {
         floorRowsPerSecond: median(runs.map((x) => x.floor.rowsPerSecond)),
         ratioToFloor: round2(median(runs.map((x) => x.sqlite.rowsPerSecond / x.floor.rowsPerSecond))),
+        ratioToFloorEachRound: runs.map((x) => round2(x.sqlite.rowsPerSecond / x.floor.rowsPerSecond)),
         floorCpuMicrosPerRow: median(runs.map((x) => x.floor.cpuMicrosPerRow)),
         cpuRatioToFloor: round2(median(runs.map((x) => x.floor.cpuMicrosPerRow / x.sqlite.cpuMicrosPerRow))),
       });
@@ -317,6 +318,7 @@ export async function runImportBench({ rows = 100_000, narrow = rows > 800_000, 
         postgresBackendCpuMicrosPerRow: last.postgres.backendCpuMicrosPerRow === undefined ? undefined : median(runs.map((x) => x.postgres.backendCpuMicrosPerRow)),
         postgresServerPeakRssMb: Math.max(...runs.map((x) => x.postgres.peakRssMb ?? 0)) || undefined,
         postgresToSqlite: round2(median(runs.map((x) => x.postgres.rowsPerSecond / x.sqlite.rowsPerSecond))),
+        postgresToSqliteEachRound: runs.map((x) => round2(x.postgres.rowsPerSecond / x.sqlite.rowsPerSecond)),
       });
     }
     return result;

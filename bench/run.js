@@ -28,7 +28,7 @@ const redisUrl = process.env.REDIS_URL;
 delete process.env.DATABASE_URL;
 delete process.env.REDIS_URL;
 
-console.log(`FLOW benchmarks on ${os.cpus().length} cores (load generator and servers share them), load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(`FLOW benchmarks, Node.js ${process.version}, on ${os.cpus().length} cores (load generator and servers share them), load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 
 results.http = await section('/v1/me: product (logs at info, limiter on) vs floor, with logs silent, with the limiter off; 50 connections', () => httpBench());
 row('/v1/me ÷ floor (default config)', results.http.ratio, '>=', 0.8);
@@ -44,7 +44,7 @@ row('cached valid key verifications/s (in process)', results.verify.cachedValidP
 // One call runs the product on SQLite, the raw better-sqlite3 floor and (with DATABASE_URL) the product on
 // PostgreSQL, from the same file.
 if (databaseUrl) process.env.DATABASE_URL = databaseUrl;
-results.importSqlite = await section('100,000-row CSV import: SQLite vs raw better-sqlite3 doing the same writes (and PostgreSQL with DATABASE_URL)', () => runImportBench({ rows: 100_000 }));
+results.importSqlite = await section('100,000-row CSV import: SQLite vs raw better-sqlite3 doing the same writes (and PostgreSQL with DATABASE_URL)', () => runImportBench({ rows: 100_000, rounds: 3 }));
 delete process.env.DATABASE_URL;
 row('import ÷ raw better-sqlite3 (100,000 rows)', results.importSqlite.ratioToFloor, '>=', 0.6);
 if (results.importSqlite.postgresToSqlite !== undefined) row('import on PostgreSQL ÷ on SQLite', results.importSqlite.postgresToSqlite, '>=', 0.6);
@@ -71,4 +71,4 @@ if (!results.multinode.skipped) row('revocation propagation ms (max)', results.m
 
 console.log('\nRatios and goals (each product figure measured beside its floor in this run):');
 console.table(table);
-console.log(JSON.stringify({ results, table }));
+console.log(JSON.stringify({ node: process.version, results, table }));
