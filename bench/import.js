@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 import pg from 'pg';
-import { freshPostgres } from './lib.js';
+import { freshPostgres, SERVER_NODE_ARGS } from './lib.js';
 
 const dist = new URL('../dist/', import.meta.url);
 const load = (p) => import(new URL(p, dist).href);
@@ -180,7 +180,7 @@ async function startServerProcess({ postgresUrl, nodeArgs = [] }) {
   const env = { ...process.env };
   if (postgresUrl) env.DATABASE_URL = postgresUrl;
   else delete env.DATABASE_URL;
-  const child = spawn(process.execPath, [...nodeArgs, new URL(import.meta.url).pathname, '--serve', path.join(dir, 'data')], { stdio: ['pipe', 'pipe', 'inherit'], env });
+  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, ...nodeArgs, new URL(import.meta.url).pathname, '--serve', path.join(dir, 'data')], { stdio: ['pipe', 'pipe', 'inherit'], env });
   // The server's log lines (pino, on stdout) may come before the child's announcement of its URL and key.
   const info = await new Promise((resolve, reject) => {
     const lines = readline.createInterface({ input: child.stdout });

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { SERVER_NODE_ARGS } from './lib.js';
 
 const dist = path.resolve(process.argv[2] ?? 'dist');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flow-logo-bomb-'));
@@ -28,7 +29,7 @@ const png = await sharp({ create: { width: 12000, height: 12000, channels: 3, ba
 const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="100" height="100"><image width="100" height="100" xlink:href="data:image/png;base64,${png.toString('base64')}"/></svg>`);
 const small = await sharp({ create: { width: 300, height: 100, channels: 3, background: '#123456' } }).png().toBuffer();
 
-const child = spawn(process.execPath, [path.join(dist, 'server.js')], {
+const child = spawn(process.execPath, [...SERVER_NODE_ARGS, path.join(dist, 'server.js')], {
   env: { ...process.env, PORT: '0', FLOW_DATA_DIR: dataDir, FLOW_ADMIN_EMAIL: email, FLOW_ADMIN_PASSWORD: password, LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, freshPostgres, load, ROOT, startServer } from './lib.js';
+import { freePort, freshPostgres, load, ROOT, SERVER_NODE_ARGS, startServer } from './lib.js';
 
 const ADMIN = { email: 'bench@flow.local', password: 'bench-password-123' };
 
@@ -38,7 +38,7 @@ const expires = () => new Date(Date.now() + 300 * 86_400_000).toISOString().slic
 
 async function startNoLimitServer(env) {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'bench/stubbed-server.js')], {
+  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, path.join(ROOT, 'bench/stubbed-server.js')], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', FLOW_BENCH_STUB: 'limiter' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
