@@ -10,6 +10,7 @@ import { importFairnessMigration } from './migrations/0008-import-fairness.js';
 import { webhooksMigration } from './migrations/0009-webhooks.js';
 import { checkoutExpiryMigration } from './migrations/0010-checkout-expiry.js';
 import { logForeignKeysMigration } from './migrations/0011-log-foreign-keys.js';
+import { memberChecksMigration } from './migrations/0012-member-checks.js';
 
 /** A migration that may differ by engine (e.g. blob vs bytea). */
 type PortableMigration = (dialect: DialectName) => Migration;
@@ -26,6 +27,7 @@ const MIGRATIONS: Array<[string, PortableMigration]> = [
   ['0009-webhooks', webhooksMigration],
   ['0010-checkout-expiry', checkoutExpiryMigration],
   ['0011-log-foreign-keys', logForeignKeysMigration],
+  ['0012-member-checks', memberChecksMigration],
 ];
 
 /**

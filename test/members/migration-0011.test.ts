@@ -21,7 +21,7 @@ describe('migration 0011 drops the environment foreign keys of audit events and 
       // Before 0011 the database refuses a log line for an environment it does not hold.
       await expect(sql`insert into audit_events (id, environment_id, actor_type, action, created_at) values ('aud_x', 'env_gone', 'system', 'x', ${T})`.execute(store.db)).rejects.toThrow();
 
-      expect(await migrate(store)).toEqual(['0011-log-foreign-keys']);
+      expect(await migrate(store, { to: '0011-log-foreign-keys' })).toEqual(['0011-log-foreign-keys']);
 
       const refs = await sql<{ environment_id: string; system: string; external_id: string; member_id: string }>`select * from member_external_refs`.execute(store.db);
       expect(refs.rows).toEqual([{ environment_id: 'env_m', system: 'crm', external_id: 'C1', member_id: 'mem_a' }]);
