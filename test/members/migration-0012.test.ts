@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/db/client.js';
 import type { Database } from '../../src/db/schema.js';
@@ -6,6 +7,8 @@ import { migrate } from '../../src/db/migrate.js';
 import { freshDatabase } from '../helpers.js';
 
 const T = '2026-01-01T00:00:00.000Z';
+const onPostgres = Boolean(process.env.DATABASE_URL);
+if (!onPostgres) console.warn('[members/migration-0012] the two-connection test is skipped: set DATABASE_URL to run it on PostgreSQL');
 
 async function seed(db: Kysely<Database>) {
   for (const env of ['env_a', 'env_b']) {
@@ -70,6 +73,41 @@ describe('migration 0012: member checks once per statement, and a reference belo
         expect(fks.rows.map((r) => r.name)).toEqual(['members_home_site_id_fkey']);
       }
     } finally {
+      await store.close();
+      await fresh.drop();
+    }
+  });
+
+  // PostgreSQL only: SQLite has one writer at a time, and keeps its per-row foreign keys.
+  it.skipIf(!onPostgres)('a second connection cannot delete an environment while a member is being written to it', async () => {
+    const fresh = await freshDatabase();
+    const store = openStore({ databaseUrl: fresh.config.databaseUrl, dataDir: fresh.dataDir });
+    const writer = new pg.Client({ connectionString: fresh.config.databaseUrl });
+    const deleter = new pg.Client({ connectionString: fresh.config.databaseUrl });
+    try {
+      await migrate(store);
+      await sql`insert into environments (id, slug, name, time_zone, active, created_at) values ('env_a', 'a', 'A', 'Europe/London', 1, ${T})`.execute(store.db);
+      await writer.connect();
+      await deleter.connect();
+      await writer.query('begin');
+      await writer.query(`insert into members (id, environment_id, member_number, first_name, last_name, email, email_lower, seq, created_at, updated_at)
+        values ('mem_w', 'env_a', 'W1', 'W', 'W', 'w@x.example', 'w@x.example', 1, $1, $1)`, [T]);
+      // The statement's check locked the environment: the delete waits for the writer instead of passing it.
+      let settled = false;
+      const deleting = deleter.query(`delete from environments where id = 'env_a'`).then(
+        () => ((settled = true), 'deleted'),
+        (err: Error) => ((settled = true), err.message),
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      expect(settled).toBe(false);
+      await writer.query('commit');
+      // Once the member is committed the environment is in use: the delete is refused, and both rows stay.
+      expect(await deleting).toMatch(/environment/);
+      const left = await sql<{ n: string }>`select (select count(*) from environments) + (select count(*) from members) as n`.execute(store.db);
+      expect(Number(left.rows[0].n)).toBe(2);
+    } finally {
+      await writer.end().catch(() => undefined);
+      await deleter.end().catch(() => undefined);
       await store.close();
       await fresh.drop();
     }
