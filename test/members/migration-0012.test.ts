@@ -56,6 +56,7 @@ describe('migration 0012: member checks once per statement, and a reference belo
       // The checked columns cannot be moved by an update.
       await expect(sql`update member_external_refs set member_id = 'mem_b' where external_id = 'C1'`.execute(db)).rejects.toThrow();
       await expect(sql`update members set environment_id = 'env_b' where id = 'mem_a'`.execute(db)).rejects.toThrow();
+      await expect(sql`update environments set id = 'env_moved' where id = 'env_b'`.execute(db)).rejects.toThrow();
       // Other updates of those rows go through.
       await sql`update members set first_name = 'Augusta' where id = 'mem_a'`.execute(db);
 

@@ -48,7 +48,7 @@ export function memberChecksMigration(dialect: DialectName): Migration {
           perform 1 from environments where id in (select distinct environment_id from inserted) for key share;
           select n.environment_id into missing from inserted n where not exists (select 1 from environments e where e.id = n.environment_id) limit 1;
           if found then
-            raise exception 'insert or update on table "members" violates its environment check'
+            raise exception 'insert on table "members" violates its environment check'
               using errcode = 'foreign_key_violation', detail = format('Key (environment_id)=(%s) is not present in table "environments".', missing);
           end if;
           return null;
@@ -61,7 +61,7 @@ export function memberChecksMigration(dialect: DialectName): Migration {
           select n.environment_id, n.member_id into bad from inserted n
             where not exists (select 1 from members m where m.id = n.member_id and m.environment_id = n.environment_id) limit 1;
           if found then
-            raise exception 'insert or update on table "member_external_refs" violates its member check'
+            raise exception 'insert on table "member_external_refs" violates its member check'
               using errcode = 'foreign_key_violation', detail = format('Key (environment_id, member_id)=(%s, %s) is not a member of that environment.', bad.environment_id, bad.member_id);
           end if;
           return null;
@@ -91,7 +91,7 @@ export function memberChecksMigration(dialect: DialectName): Migration {
         begin
           select d.id into env from deleted d where exists (select 1 from members m where m.environment_id = d.id) limit 1;
           if found then
-            raise exception 'update or delete on table "environments" violates the members'' environment check'
+            raise exception 'delete on table "environments" violates the members'' environment check'
               using errcode = 'foreign_key_violation', detail = format('Key (id)=(%s) is still referenced from table "members".', env);
           end if;
           return null;
