@@ -7,8 +7,10 @@ import { alternate, load, median, opsPerSecond, ROOT, startFloor, startServer } 
 
 const dist = (p) => import(path.join(ROOT, 'dist', p));
 
-/** Response headers the floor must send too: the contract's security, rate-limit and request-id headers. */
+/** Response headers the floors must send too: the contract's security, rate-limit and request-id headers. */
 const CONTRACT_HEADERS = /^(content-security-policy|cross-origin-|permissions-policy|referrer-policy|x-content-type-options|x-frame-options|strict-transport-security|ratelimit-|x-request-id)/;
+/** Of those, the ones that are the same on every answer (the contract-minimum floor computes the others per call). */
+const CONSTANT_HEADERS = /^(content-security-policy|cross-origin-|permissions-policy|referrer-policy|x-content-type-options|x-frame-options|strict-transport-security)/;
 
 /**
  * /v1/me against its floor, side by side in one run, 50 connections, alternating rounds:
@@ -16,9 +18,13 @@ const CONTRACT_HEADERS = /^(content-security-policy|cross-origin-|permissions-po
  * - product with LOG_LEVEL=silent, and product with the limiter's counting off (bench/stubbed-server.js, FLOW_BENCH_STUB=limiter);
  * - the product's app with its own per-request work replaced by the floor's (bench/stubbed-server.js, FLOW_BENCH_STUB=work): what the
  *   framework set-up of the whole application (options, plugins, hooks, ~120 routes) costs on its own;
- * - floor (bench/floor-server.js): bare Fastify, no logger, SHA-256 of the key and one Map look-up, the same
+ * - bare floor (bench/floor-server.js): bare Fastify, no logger, SHA-256 of the key and one Map look-up, the same
  *   body. It also sends the same contract headers (security headers, RateLimit-*, X-Request-Id) as constant
- *   strings: without them the floor does less than the contract requires (they cost a bare server ~15 %).
+ *   strings: without them the floor does less than the contract requires (they cost a bare server ~15 %);
+ * - floor (the same server with spec.contractMinimum): the bare floor plus what the contract requires of every
+ *   /v1 answer that the bare floor fakes with constants or skips: the key's shape and CRC-32 checksum, its expiry
+ *   and revocation, a per-key counted rate-limit window written into RateLimit-*, and a request id per answer.
+ *   The goal's ratio is taken against this one; the bare floor's is printed beside it.
  * Each side is BENCH_PROCESSES (default 3) server processes of the same kind, and its figure the median over them
  * (see `alternate`): one process of a side can be 25 % faster or slower than its twin.
  * p99 is also measured at a steady 2,000 requests/s on each product process (the latency a caller sees when the
@@ -37,6 +43,8 @@ export async function httpBench({ rounds = 3, seconds = 4, processes = Number(pr
     const answer = await fetch(`${setup.base}/v1/me`, { headers });
     const body = await answer.text();
     const floorHeaders = Object.fromEntries([...answer.headers].filter(([k]) => CONTRACT_HEADERS.test(k)));
+    const constantHeaders = Object.fromEntries([...answer.headers].filter(([k]) => CONSTANT_HEADERS.test(k)));
+    const limit = Number(answer.headers.get('ratelimit-limit'));
     const store = { FLOW_DATA_DIR: setup.dataDir };
     await servers.pop().stop();
     /** `processes` servers of one kind, each its own process on the same store. */
@@ -53,9 +61,10 @@ export async function httpBench({ rounds = 3, seconds = 4, processes = Number(pr
     const silent = await several(() => startServer({ LOG_LEVEL: 'silent', ...store }));
     const noLimit = await several(() => startServer({ LOG_LEVEL: 'info', ...store, FLOW_BENCH_STUB: 'limiter' }, [], 'bench/stubbed-server.js'));
     const noWork = await several(() => startServer({ ...store, FLOW_BENCH_STUB: 'work', FLOW_BENCH_KEY: created.key }, [], 'bench/stubbed-server.js'));
-    const floor = await several(() => startFloor({ kind: 'me', key: created.key, body, headers: floorHeaders }));
+    const floor = await several(() => startFloor({ kind: 'me', contractMinimum: true, key: created.key, body, headers: constantHeaders, limit, expiresAtMs: Date.parse(created.expiresAt) }));
+    const bareFloor = await several(() => startFloor({ kind: 'me', key: created.key, body, headers: floorHeaders }));
     const at = (list) => list.map((s) => ({ url: `${s.base}/v1/me`, headers, pid: s.pid ?? s.child.pid }));
-    const run = await alternate({ product: at(product), silent: at(silent), noLimit: at(noLimit), noWork: at(noWork), floor: at(floor) }, { rounds, seconds });
+    const run = await alternate({ product: at(product), silent: at(silent), noLimit: at(noLimit), noWork: at(noWork), floor: at(floor), bareFloor: at(bareFloor) }, { rounds, seconds });
     // The latency a caller sees when the node is not overloaded, on each product process: the median and the worst.
     const steady = [];
     for (const s of product) steady.push(await load(`${s.base}/v1/me`, { duration: 5, connections: 10, headers, overallRate: 2000 }));
@@ -65,8 +74,11 @@ export async function httpBench({ rounds = 3, seconds = 4, processes = Number(pr
       processesPerSide: processes,
       productRps: run.summary.product.rps,
       floorRps: run.summary.floor.rps,
+      bareFloorRps: run.summary.bareFloor.rps,
       ratio: vsFloor.ratio,
       ratios: vsFloor.rounds,
+      bareFloorRatio: run.ratio('product', 'bareFloor').ratio,
+      floorVsBareFloor: run.ratio('floor', 'bareFloor').ratio,
       silentVsFloor: run.ratio('silent', 'floor').ratio,
       limiterOnVsOff: run.ratio('product', 'noLimit').ratio,
       // The product's app with its own per-request work stubbed (bench/stubbed-server.js, FLOW_BENCH_STUB=work): the framework set-up's

@@ -13,6 +13,8 @@ import { vi } from 'vitest';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const SERVER = path.join(ROOT, 'dist/server.js');
+/** The Node.js flags `npm start` runs the server with (package.json's start script): every node here runs as deployed. */
+const START_FLAGS = /node ((?:--\S+ )*)dist\/server\.js/.exec(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start)![1].split(' ').filter(Boolean);
 export const ADMIN_LOGIN = { email: 'ops@cluster.test', password: 'cluster-password-123' };
 
 /** Why the multi-node tests cannot run here, or undefined when they can. */
@@ -54,7 +56,7 @@ export interface Node {
 /** Starts `node dist/server.js` on a free loopback port and waits until it says where it listens. */
 export async function startNode(env: Record<string, string>): Promise<Node> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flow-node-'));
-  const proc = spawn(process.execPath, [SERVER], {
+  const proc = spawn(process.execPath, [...START_FLAGS, SERVER], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
