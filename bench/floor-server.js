@@ -33,7 +33,7 @@ if (spec.kind === 'me' && !spec.contractMinimum) {
   });
 } else if (spec.kind === 'me') {
   // The contract's minimum, in the cheapest form this stack allows: what the bare floor sends as constants, or
-  // skips, that the contract makes every /v1 answer do (CONTRACT §3, §4 as the README quotes them):
+  // skips, that the contract makes every /v1 answer do (the key format and the /v1 answers of the README):
   // - the key's shape and CRC-32 checksum (a malformed key is key_malformed, told apart from key_invalid
   //   without a look-up);
   // - the key's expiry and revocation (one comparison each, on the entry the Map look-up found);
